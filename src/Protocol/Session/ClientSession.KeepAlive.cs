@@ -1,0 +1,66 @@
+namespace ZeroDepMqtt.Protocol.Session;
+
+public sealed partial class ClientSession
+{
+    private TimeSpan _lastSent;
+    private TimeSpan? _pingSentAt;
+    private bool _pingDue;
+
+    private TimeSpan KeepAlive => TimeSpan.FromSeconds(_options.KeepAliveSeconds);
+
+    /// <summary>
+    /// The next time <see cref="Tick"/> has something to do (a PINGREQ due, a PINGRESP or CONNACK overdue), or null.
+    /// </summary>
+    public TimeSpan? NextDeadline
+    {
+        get
+        {
+            switch (State)
+            {
+                case SessionState.Connecting:
+                    return _connectWrittenAt + _options.ConnAckTimeout;
+                case SessionState.Connected:
+                    if (_pingSentAt is { } sent) return sent + _options.PingTimeout;
+                    if (_options.KeepAliveSeconds == 0) return null;
+                    return _lastSent + KeepAlive;
+                default:
+                    return null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Advances the clock. Schedules a PINGREQ when nothing was sent for Keep Alive (MQTT-3.1.2-23), and reports a
+    /// connection that must be closed: no CONNACK or no PINGRESP in time. After a non-<see cref="SessionTimeout.None"/>
+    /// result the caller closes the connection and calls <see cref="ConnectionLost"/>.
+    /// </summary>
+    public SessionTimeout Tick(TimeSpan now)
+    {
+        switch (State)
+        {
+            case SessionState.Connecting when now >= _connectWrittenAt + _options.ConnAckTimeout:
+                return SessionTimeout.ConnAck;
+            case SessionState.Connected:
+                if (_pingSentAt is { } sent)
+                {
+                    if (now >= sent + _options.PingTimeout) return SessionTimeout.KeepAlive;
+                }
+                else if (_options.KeepAliveSeconds != 0 && now >= _lastSent + KeepAlive)
+                {
+                    _pingDue = true;
+                }
+                break;
+        }
+        return SessionTimeout.None;
+    }
+
+    /// <summary>Whether <see cref="WriteOutgoing"/> would write anything now.</summary>
+    public bool HasOutgoing =>
+        State switch
+        {
+            SessionState.Connecting => _connectPending,
+            SessionState.Connected => _control.Count > 0 || _resendPending > 0 || _pingDue || _disconnectRequested
+                || _requestsToSend.Count > 0 || (_queue.Head is { } h && (h.QoS == QualityOfService.AtMostOnce || _inFlight.Count < _options.MaxInFlight)),
+            _ => false,
+        };
+}

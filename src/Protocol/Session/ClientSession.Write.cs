@@ -1,0 +1,132 @@
+using System.Buffers;
+using ZeroDepMqtt.Protocol.Packets;
+
+namespace ZeroDepMqtt.Protocol.Session;
+
+public sealed partial class ClientSession
+{
+    /// <summary>
+    /// Writes every packet that is due into <paramref name="writer"/>: CONNECT alone until CONNACK (MQTT-3.1.0-1);
+    /// then acks, re-sends, new publishes up to the in-flight window, requests, PINGREQ, and DISCONNECT last.
+    /// QoS 0 publishes complete as they are written. Returns the number of packets written.
+    /// </summary>
+    public int WriteOutgoing(IBufferWriter<byte> writer, TimeSpan now)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        int written = 0;
+        if (State == SessionState.Connecting)
+        {
+            if (_connectPending)
+            {
+                _connect.WriteTo(writer);
+                _connectPending = false;
+                _connectWrittenAt = now;
+                written++;
+            }
+        }
+        else if (State == SessionState.Connected)
+        {
+            written += WriteControl(writer);
+            if (_resendPending > 0) written += WriteResends(writer);
+            written += WriteNewPublishes(writer);
+            written += WriteRequests(writer);
+            if (_pingDue && _pingSentAt is null)
+            {
+                default(PingReq).WriteTo(writer);
+                _pingSentAt = now;
+                written++;
+            }
+            _pingDue = false;
+            if (_disconnectRequested)
+            {
+                default(Disconnect).WriteTo(writer);
+                State = SessionState.Disconnecting;
+                written++;
+            }
+        }
+        if (written > 0) _lastSent = now;
+        return written;
+    }
+
+    private int WriteControl(IBufferWriter<byte> writer)
+    {
+        int n = 0;
+        while (_control.TryDequeue(out var c))
+        {
+            switch (c.Type)
+            {
+                case PacketType.PubAck: new PubAck(c.PacketId).WriteTo(writer); break;
+                case PacketType.PubRec: new PubRec(c.PacketId).WriteTo(writer); break;
+                case PacketType.PubRel: new PubRel(c.PacketId).WriteTo(writer); break;
+                case PacketType.PubComp: new PubComp(c.PacketId).WriteTo(writer); break;
+            }
+            n++;
+        }
+        return n;
+    }
+
+    private int WriteResends(IBufferWriter<byte> writer)
+    {
+        int n = 0;
+        for (var m = _awaitingComp.Head; m is not null; m = m.Next)
+        {
+            if (!m.NeedsSend) continue;
+            new PubRel(m.PacketId).WriteTo(writer);
+            m.NeedsSend = false;
+            n++;
+        }
+        for (var m = _awaitingAck.Head; m is not null; m = m.Next)
+        {
+            if (!m.NeedsSend) continue;
+            WritePublish(writer, m, dup: m.SentBefore);
+            m.NeedsSend = false;
+            n++;
+        }
+        _resendPending = 0;
+        return n;
+    }
+
+    private int WriteNewPublishes(IBufferWriter<byte> writer)
+    {
+        int n = 0;
+        while (_queue.Head is { } m)
+        {
+            if (m.QoS != QualityOfService.AtMostOnce && _inFlight.Count >= _options.MaxInFlight) break;
+            _queue.Remove(m);
+            _queuedBytes -= m.Payload.Length;
+            n++;
+            if (m.QoS == QualityOfService.AtMostOnce)
+            {
+                WritePublish(writer, m, dup: false);
+                Complete(m);   // QoS 0's delivery point is the write (MQTT-4.3.1-1: never retried)
+                continue;
+            }
+            m.PacketId = NextPacketId();
+            m.Stage = OutgoingStage.AwaitingAck;
+            _inFlight.Add(m.PacketId, m);
+            _awaitingAck.Append(m);
+            WritePublish(writer, m, dup: false);
+        }
+        return n;
+    }
+
+    private static void WritePublish(IBufferWriter<byte> writer, OutgoingMessage m, bool dup)
+    {
+        new Publish(m.Topic, m.Payload, m.QoS, m.Retain, m.PacketId, dup).WriteTo(writer);
+        m.SentBefore = true;
+    }
+
+    private int WriteRequests(IBufferWriter<byte> writer)
+    {
+        int n = 0;
+        while (_requestsToSend.TryDequeue(out ushort id))
+        {
+            if (!_requests.TryGetValue(id, out var r)) continue;
+            if (r.Subscriptions is not null) new Subscribe(id, r.Subscriptions).WriteTo(writer);
+            else new Unsubscribe(id, r.Filters!).WriteTo(writer);
+            r.Sent = true;
+            n++;
+        }
+        return n;
+    }
+}

@@ -1,0 +1,154 @@
+using ZeroDepMqtt.Protocol.Packets;
+
+namespace ZeroDepMqtt.Protocol.Session;
+
+/// <summary>
+/// The client's MQTT session as an I/O-free state machine: no sockets, timers or threads. The caller feeds it
+/// connection changes, received frames, the current time and publish/subscribe requests; it answers with
+/// bytes to send (<see cref="WriteOutgoing"/>), events (<see cref="TryGetEvent"/>) and a deadline
+/// (<see cref="NextDeadline"/>). Not thread-safe: one caller at a time.
+/// </summary>
+/// <remarks>
+/// Delivery promise: every accepted publish ends in exactly one <see cref="SessionEventKind.PublishCompleted"/>
+/// or <see cref="SessionEventKind.PublishFailed"/> event. QoS 1/2 messages stay held until their final ack and are
+/// re-sent after a reconnect: with DUP and the same id when the broker kept the session (MQTT-4.4.0-1), PUBREL for
+/// QoS 2 past PUBREC, and as fresh PUBLISH packets when it did not.
+/// </remarks>
+public sealed partial class ClientSession
+{
+    /// <summary>The largest in-flight window: 65,535 ids less room for <see cref="MaxPendingRequests"/>.</summary>
+    public const int MaxWindow = 65_535 - MaxPendingRequests;
+
+    /// <summary>The most SUBSCRIBE/UNSUBSCRIBE requests awaiting their ack at once.</summary>
+    public const int MaxPendingRequests = 535;
+
+    private readonly ClientSessionOptions _options;
+    private readonly MessageList _queue = new();          // accepted, not yet in flight
+    private readonly MessageList _awaitingAck = new();    // PUBLISH sent, send order
+    private readonly MessageList _awaitingComp = new();   // PUBREL sent, PUBREC order
+    private readonly Dictionary<ushort, OutgoingMessage> _inFlight;
+    private readonly Stack<OutgoingMessage> _pool = new();
+    private readonly Queue<SessionEvent> _events = new();
+    private long _queuedBytes;
+    private long _sequence;
+    private ushort _lastPacketId;
+
+    /// <summary>Creates a session.</summary>
+    /// <exception cref="ArgumentException">Options that no CONNECT could carry (see <see cref="Connect.WriteTo"/>), or a window outside 1–65,535.</exception>
+    public ClientSession(ClientSessionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.MaxInFlight is < 1 or > MaxWindow)
+            ThrowHelper.ArgumentOutOfRange(nameof(options.MaxInFlight), $"MaxInFlight {options.MaxInFlight} is outside 1..{MaxWindow} (16-bit packet ids, shared with subscribe requests; MQTT-2.3.1-2).");
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxQueuedMessages, 1, nameof(options.MaxQueuedMessages));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxQueuedBytes, 1, nameof(options.MaxQueuedBytes));
+        _options = options;
+        _connect = BuildConnect(options.UserName, options.Password);
+        _ = _connect.EncodedLength; // validates the CONNECT now rather than at the first connection
+        _inFlight = new Dictionary<ushort, OutgoingMessage>(Math.Min(options.MaxInFlight, 4096));
+    }
+
+    /// <summary>The options.</summary>
+    public ClientSessionOptions Options => _options;
+
+    /// <summary>The connection state.</summary>
+    public SessionState State { get; private set; }
+
+    /// <summary>QoS 1/2 publishes awaiting their final ack.</summary>
+    public int InFlightCount => _inFlight.Count;
+
+    /// <summary>Publishes accepted but not yet sent.</summary>
+    public int QueuedCount => _queue.Count;
+
+    /// <summary>Whether <see cref="TryPublish"/> would accept a message of <paramref name="payloadLength"/> bytes now.</summary>
+    public bool CanAccept(int payloadLength = 0)
+        => _queue.Count < _options.MaxQueuedMessages
+           && (_queue.Count == 0 || _queuedBytes + payloadLength <= _options.MaxQueuedBytes);
+
+    /// <summary>Dequeues the next event; events come out in the order they happened.</summary>
+    public bool TryGetEvent(out SessionEvent sessionEvent) => _events.TryDequeue(out sessionEvent);
+
+    /// <summary>
+    /// Accepts a publish. Returns false, taking nothing, when the queue is full: the caller waits for a completion
+    /// and tries again (backpressure, never a drop).
+    /// </summary>
+    /// <param name="topic">The validated topic.</param>
+    /// <param name="payload">The payload; it must stay unchanged until the publish completes or fails.</param>
+    /// <param name="qos">The QoS.</param>
+    /// <param name="retain">The RETAIN flag.</param>
+    /// <param name="state">Returned in this publish's completion event.</param>
+    /// <exception cref="ArgumentException">No topic, QoS 3, a 3.1 topic above 32,767 bytes, or a packet too large to encode.</exception>
+    public bool TryPublish(TopicName topic, ReadOnlyMemory<byte> payload, QualityOfService qos, bool retain, object? state)
+    {
+        if (topic.IsEmpty) ThrowHelper.Argument(nameof(topic), "PUBLISH needs a topic name (MQTT-4.7.3-1).");
+        PacketWriting.CheckQoS(qos, nameof(qos));
+        if (_options.Version == MqttProtocolVersion.V310 && topic.Utf8.Length > 32_767)
+            ThrowHelper.Argument(nameof(topic), $"the topic is {topic.Utf8.Length} bytes; MQTT 3.1 allows 32,767 (MQTT 3.1 §3.3).");
+        if ((long)payload.Length + topic.Utf8.Length + 4 > RemainingLength.Max)
+            ThrowHelper.Argument(nameof(payload), $"a {payload.Length}-byte payload does not fit one PUBLISH (Remaining Length at most {RemainingLength.Max}, MQTT-2.2.3).");
+        if (!CanAccept(payload.Length)) return false;
+
+        var m = _pool.TryPop(out var pooled) ? pooled : new OutgoingMessage();
+        m.Topic = topic;
+        m.Payload = payload;
+        m.QoS = qos;
+        m.Retain = retain;
+        m.State = state;
+        m.Stage = OutgoingStage.Queued;
+        m.Sequence = ++_sequence;
+        _queue.Append(m);
+        _queuedBytes += payload.Length;
+        return true;
+    }
+
+    /// <summary>
+    /// Gives up every queued and in-flight publish and every pending request, each with a failure event.
+    /// For a caller that stops for good (disposed, refused for good); the session stays usable.
+    /// </summary>
+    public void FailAll()
+    {
+        FailList(_queue);
+        FailList(_awaitingAck);
+        FailList(_awaitingComp);
+        _inFlight.Clear();
+        _queuedBytes = 0;
+        _resendPending = 0;
+        FailRequests(includeUnsent: true);
+    }
+
+    private void FailList(MessageList list)
+    {
+        while (list.Head is { } m)
+        {
+            list.Remove(m);
+            _events.Enqueue(new SessionEvent(SessionEventKind.PublishFailed, m.State));
+            Recycle(m);
+        }
+    }
+
+    private void Complete(OutgoingMessage m)
+    {
+        m.Owner?.Remove(m);
+        if (m.PacketId != 0) _inFlight.Remove(m.PacketId);
+        if (m.NeedsSend) { m.NeedsSend = false; _resendPending--; }
+        _events.Enqueue(new SessionEvent(SessionEventKind.PublishCompleted, m.State));
+        Recycle(m);
+    }
+
+    private void Recycle(OutgoingMessage m)
+    {
+        m.Reset();
+        _pool.Push(m);
+    }
+
+    /// <summary>Allocates a packet id not in use by a publish or a request (MQTT-2.3.1-2); never 0 (MQTT-2.3.1-1).</summary>
+    private ushort NextPacketId()
+    {
+        // The window is below 65,535, so a free id always exists and the loop ends.
+        while (true)
+        {
+            _lastPacketId = _lastPacketId == ushort.MaxValue ? (ushort)1 : (ushort)(_lastPacketId + 1);
+            if (!_inFlight.ContainsKey(_lastPacketId) && !_requests.ContainsKey(_lastPacketId)) return _lastPacketId;
+        }
+    }
+}
