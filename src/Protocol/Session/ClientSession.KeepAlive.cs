@@ -60,7 +60,7 @@ public sealed partial class ClientSession
         {
             SessionState.Connecting => _connectPending,
             SessionState.Connected => _control.Count > 0 || _resendPending > 0 || _pingDue || _disconnectRequested
-                || _requestsToSend.Count > 0 || (_queue.Head is { } h && (h.QoS == QualityOfService.AtMostOnce || _inFlight.Count < _options.MaxInFlight)),
+                || _requestsToSend.Count > 0 || (_queue.Head is { } h && WindowHasRoom(h.QoS)),
             _ => false,
         };
 }

@@ -91,7 +91,7 @@ public sealed partial class ClientSession
         int n = 0;
         while (_queue.Head is { } m)
         {
-            if (m.QoS != QualityOfService.AtMostOnce && _inFlight.Count >= _options.MaxInFlight) break;
+            if (!WindowHasRoom(m.QoS)) break;   // in order: a full window holds back what follows, QoS 0 included
             _queue.Remove(m);
             _queuedBytes -= m.Payload.Length;
             n++;
@@ -104,11 +104,19 @@ public sealed partial class ClientSession
             m.PacketId = NextPacketId();
             m.Stage = OutgoingStage.AwaitingAck;
             _inFlight.Add(m.PacketId, m);
+            if (m.QoS == QualityOfService.ExactlyOnce) _qos2InFlight++;
             _awaitingAck.Append(m);
             WritePublish(writer, m, dup: false);
         }
         return n;
     }
+
+    private bool WindowHasRoom(QualityOfService qos) => qos switch
+    {
+        QualityOfService.AtMostOnce => true,
+        QualityOfService.AtLeastOnce => _inFlight.Count < _options.MaxInFlight,
+        _ => _inFlight.Count < _options.MaxInFlight && _qos2InFlight < _options.MaxInFlightQoS2,
+    };
 
     private static void WritePublish(IBufferWriter<byte> writer, OutgoingMessage m, bool dup)
     {

@@ -30,6 +30,7 @@ public sealed partial class ClientSession
     private readonly Stack<OutgoingMessage> _pool = new();
     private readonly Queue<SessionEvent> _events = new();
     private long _queuedBytes;
+    private int _qos2InFlight;
     private long _sequence;
     private ushort _lastPacketId;
 
@@ -40,6 +41,7 @@ public sealed partial class ClientSession
         ArgumentNullException.ThrowIfNull(options);
         if (options.MaxInFlight is < 1 or > MaxWindow)
             ThrowHelper.ArgumentOutOfRange(nameof(options.MaxInFlight), $"MaxInFlight {options.MaxInFlight} is outside 1..{MaxWindow} (16-bit packet ids, shared with subscribe requests; MQTT-2.3.1-2).");
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxInFlightQoS2, 1, nameof(options.MaxInFlightQoS2));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxQueuedMessages, 1, nameof(options.MaxQueuedMessages));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxQueuedBytes, 1, nameof(options.MaxQueuedBytes));
         _options = options;
@@ -111,6 +113,7 @@ public sealed partial class ClientSession
         FailList(_awaitingAck);
         FailList(_awaitingComp);
         _inFlight.Clear();
+        _qos2InFlight = 0;
         _queuedBytes = 0;
         _resendPending = 0;
         FailRequests(includeUnsent: true);
@@ -129,7 +132,7 @@ public sealed partial class ClientSession
     private void Complete(OutgoingMessage m)
     {
         m.Owner?.Remove(m);
-        if (m.PacketId != 0) _inFlight.Remove(m.PacketId);
+        if (m.PacketId != 0 && _inFlight.Remove(m.PacketId) && m.QoS == QualityOfService.ExactlyOnce) _qos2InFlight--;
         if (m.NeedsSend) { m.NeedsSend = false; _resendPending--; }
         _events.Enqueue(new SessionEvent(SessionEventKind.PublishCompleted, m.State));
         Recycle(m);

@@ -27,6 +27,13 @@ public sealed record ClientSessionOptions
     /// <summary>The most QoS 1/2 publishes awaiting acknowledgement at once (1–65,000). Default: 256.</summary>
     public int MaxInFlight { get; init; } = 256;
 
+    /// <summary>
+    /// The most QoS 2 publishes in flight at once, within <see cref="MaxInFlight"/>. Default: 20, because Mosquitto's
+    /// <c>max_inflight_messages</c> (default 20) also caps a client's incoming QoS 2 flows and a broker past it answers
+    /// "quota exceeded" and disconnects. Raise it to match the broker.
+    /// </summary>
+    public int MaxInFlightQoS2 { get; init; } = 20;
+
     /// <summary>The most publishes accepted but not yet in flight (queued while disconnected or while the window is full). Default: 10,000.</summary>
     public int MaxQueuedMessages { get; init; } = 10_000;
 

@@ -1,0 +1,246 @@
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using ZeroDepMqtt.Protocol;
+using ZeroDepMqtt.Protocol.Session;
+using ZeroDepMqtt.Transport.Internal;
+
+namespace ZeroDepMqtt.Transport;
+
+public sealed partial class MqttClient
+{
+    private Task? _supervisor;
+    private TaskCompletionSource? _connectedOnce;   // the first accepted CONNACK, or the reason we gave up
+    private TaskCompletionSource? _drained;         // DisconnectAsync waits for in-flight work on this
+    private bool _everConnected;
+    private bool _stopping;
+
+    private readonly record struct CloseOutcome(MqttCloseReason Reason, Exception? Error, bool WasAccepted = false);
+
+    /// <summary>
+    /// Connects and returns once CONNACK accepted the connection. Network failures are retried per
+    /// <see cref="MqttClientOptions.Reconnect"/>; a refusal (other than "server unavailable") or a TLS
+    /// authentication failure on the first connection fails at once. After this, lost connections are re-made
+    /// in the background and the session re-sends what it must.
+    /// </summary>
+    /// <exception cref="MqttConnectionRefusedException">CONNACK refused the connection.</exception>
+    /// <exception cref="MqttClientException">TLS failed, or the reconnect policy gave up.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled first; the client stops.</exception>
+    public async ValueTask ConnectAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        Task connected;
+        lock (_gate)
+        {
+            if (_fault is { } fault) throw fault;
+            if (_supervisor is null)
+            {
+                _connectedOnce = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _supervisor = Task.Run(SuperviseAsync);
+            }
+            connected = _connectedOnce!.Task;
+        }
+        try
+        {
+            await connected.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !connected.IsCompleted)
+        {
+            FailEverything(new OperationCanceledException("connecting was cancelled before the broker accepted the connection", null, cancellationToken));
+            _lifetime.Cancel();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Waits up to <see cref="MqttClientOptions.DisconnectTimeout"/> for queued and in-flight publishes to complete,
+    /// sends DISCONNECT, closes the connection and stops reconnecting. Publishes still unacknowledged then fail with
+    /// an <see cref="MqttClientException"/> that says how many there were.
+    /// </summary>
+    public async ValueTask DisconnectAsync(CancellationToken cancellationToken = default)
+    {
+        if (_supervisor is null) return;
+        Task drained;
+        lock (_gate)
+        {
+            _drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (_fault is not null || (_session.InFlightCount == 0 && _session.QueuedCount == 0)) _drained.TrySetResult();
+            drained = _drained.Task;
+        }
+        try
+        {
+            await drained.WaitAsync(_options.DisconnectTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Reported below: whatever is still unacknowledged fails with a count.
+        }
+
+        bool sendDisconnect;
+        lock (_gate)
+        {
+            _stopping = true;
+            sendDisconnect = _session.State == SessionState.Connected;
+            if (sendDisconnect) _session.RequestDisconnect();
+        }
+        if (sendDisconnect) _writeSignal.Set();
+        else _lifetime.Cancel();
+        try
+        {
+            await _supervisor.WaitAsync(_options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            _lifetime.Cancel();
+            try { await _supervisor.ConfigureAwait(false); } catch (Exception) { }
+        }
+
+        int left;
+        lock (_gate) left = _session.InFlightCount + _session.QueuedCount;
+        if (left > 0)
+            FailEverything(new MqttClientException(MqttCloseReason.ClientDisconnected,
+                $"disconnected with {left} message(s) not acknowledged by the broker within {_options.DisconnectTimeout.TotalSeconds:0.#} s"));
+    }
+
+    private async Task SuperviseAsync()
+    {
+        var ct = _lifetime.Token;
+        int failures = 0;
+        var lastSuccess = Now;
+        ConnectReturnCode? lastRefusal = null;
+        int sameRefusals = 0;
+        while (!ct.IsCancellationRequested)
+        {
+            var outcome = await RunConnectionAsync(ct).ConfigureAwait(false);
+            LastCloseReason = outcome.Reason;
+            LastCloseError = outcome.Error;
+            if (outcome.Reason != MqttCloseReason.None) ConnectionLost?.Invoke(outcome.Reason, outcome.Error);
+            if (_stopping || ct.IsCancellationRequested || outcome.Reason is MqttCloseReason.ClientDisconnected or MqttCloseReason.Disposed) break;
+
+            if (outcome.WasAccepted) { failures = 0; lastSuccess = Now; }
+            failures++;
+            if (outcome.Error is MqttConnectionRefusedException refused)
+            {
+                sameRefusals = refused.ReturnCode == lastRefusal ? sameRefusals + 1 : 1;
+                lastRefusal = refused.ReturnCode;
+                bool retriable = refused.ReturnCode == ConnectReturnCode.ServerUnavailable;
+                if ((!_everConnected && !retriable) || (!retriable && sameRefusals >= _options.Reconnect.MaxSameRefusals))
+                {
+                    GiveUp(refused);
+                    return;
+                }
+            }
+            else
+            {
+                sameRefusals = 0;
+                lastRefusal = null;
+            }
+            if (!_everConnected && outcome.Reason == MqttCloseReason.TlsFailure)
+            {
+                GiveUp(outcome.Error ?? new MqttClientException(MqttCloseReason.TlsFailure, "the TLS handshake failed"));
+                return;
+            }
+            var policy = _options.Reconnect;
+            if (policy.MaxAttempts is { } max && failures >= max)
+            {
+                GiveUp(new MqttClientException(outcome.Reason, $"gave up after {failures} failed connection attempt(s) to {_options.Broker}: {outcome.Error?.Message ?? outcome.Reason.ToString()}", outcome.Error));
+                return;
+            }
+            if (policy.GiveUpAfter is { } limit && Now - lastSuccess >= limit)
+            {
+                GiveUp(new MqttClientException(outcome.Reason, $"gave up after {limit.TotalSeconds:0.#} s without a connection to {_options.Broker}: {outcome.Error?.Message ?? outcome.Reason.ToString()}", outcome.Error));
+                return;
+            }
+            var delay = Backoff(failures, policy);
+            if (policy.GiveUpAfter is { } l2 && Now + delay - lastSuccess > l2) delay = l2 - (Now - lastSuccess) + TimeSpan.FromMilliseconds(1);
+            try
+            {
+                await Task.Delay(delay, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    private void GiveUp(Exception error) => FailEverything(error);
+
+    /// <summary>Exponential backoff with full jitter: a random delay up to min(cap, initial × 2^(n-1)).</summary>
+    internal static TimeSpan Backoff(int failures, ReconnectOptions policy)
+    {
+        double ceiling = Math.Min(policy.MaxDelay.TotalMilliseconds, policy.InitialDelay.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 30)));
+        double ms = policy.InitialDelay.TotalMilliseconds / 2 + Random.Shared.NextDouble() * Math.Max(0, ceiling - policy.InitialDelay.TotalMilliseconds / 2);
+        return TimeSpan.FromMilliseconds(ms);
+    }
+
+    private async Task<CloseOutcome> RunConnectionAsync(CancellationToken ct)
+    {
+        Socket socket;
+        Stream stream;
+        using (var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        {
+            attempt.CancelAfter(_options.ConnectTimeout);
+            try
+            {
+                (socket, stream) = await NetworkConnection.OpenAsync(_options.Broker, _options.Tls, attempt.Token).ConfigureAwait(false);
+                var password = _options.PasswordProvider is { } provider ? await provider(attempt.Token).ConfigureAwait(false) : null;
+                lock (_gate)
+                {
+                    _session.SetCredentials(_options.UserName, password);
+                    _session.ConnectionUp(Now);
+                }
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                return new CloseOutcome(MqttCloseReason.ConnectTimeout, new MqttClientException(MqttCloseReason.ConnectTimeout,
+                    $"connecting to {_options.Broker} took longer than {_options.ConnectTimeout.TotalSeconds:0.#} s"));
+            }
+            catch (OperationCanceledException)
+            {
+                return new CloseOutcome(MqttCloseReason.Disposed, null);
+            }
+            catch (Exception e) when (e is AuthenticationException or Tls.TlsHandshakeException)
+            {
+                return new CloseOutcome(MqttCloseReason.TlsFailure, e is MqttClientException ? e : new MqttClientException(MqttCloseReason.TlsFailure, $"TLS with {_options.Broker} failed: {e.Message}", e));
+            }
+            catch (Exception e) when (e is SocketException or IOException)
+            {
+                return new CloseOutcome(MqttCloseReason.NetworkError, new MqttClientException(MqttCloseReason.NetworkError, $"cannot connect to {_options.Broker}: {e.Message}", e));
+            }
+        }
+
+        var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 4 * 1024, leaveOpen: true));
+        var writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true));
+        using var connection = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var accepted = new StrongBox<bool>();
+        var readTask = ReadLoopAsync(reader, accepted, connection.Token);
+        var writeTask = WriteLoopAsync(writer, connection.Token);
+        var timerTask = TimerLoopAsync(connection.Token);
+        _writeSignal.Set();
+
+        var first = await Task.WhenAny(readTask, writeTask, timerTask).ConfigureAwait(false);
+        var outcome = await first.ConfigureAwait(false);
+        connection.Cancel();
+        _writeSignal.Set();
+        // Closing the socket ends a read or flush that is still pending.
+        try { socket.Shutdown(SocketShutdown.Both); } catch (Exception) { }
+        await stream.DisposeAsync().ConfigureAwait(false);
+        socket.Dispose();
+        await Task.WhenAll(readTask, writeTask, timerTask).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        await reader.CompleteAsync().ConfigureAwait(false);
+        await writer.CompleteAsync().ConfigureAwait(false);
+
+        var events = new List<SessionEvent>();
+        lock (_gate)
+        {
+            _session.ConnectionLost();
+            DrainEvents(events);
+        }
+        Dispatch(events);
+        if (ct.IsCancellationRequested && outcome.Reason == MqttCloseReason.None) outcome = new CloseOutcome(MqttCloseReason.Disposed, null);
+        return outcome with { WasAccepted = accepted.Value };
+    }
+
+    private sealed class StrongBox<T> { public T? Value; }
+}

@@ -1,0 +1,182 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using ZeroDepMqtt.Protocol;
+using ZeroDepMqtt.Protocol.Session;
+
+namespace ZeroDepMqtt.Transport;
+
+public sealed partial class MqttClient
+{
+    /// <summary>The one reader: frames packets off the pipe, feeds them to the session, advances in finally.</summary>
+    private async Task<CloseOutcome> ReadLoopAsync(PipeReader reader, StrongBox<bool> accepted, CancellationToken ct)
+    {
+        await Task.Yield();
+        var events = new List<SessionEvent>();
+        var inbound = new List<MqttApplicationMessage>();
+        try
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync(ct).ConfigureAwait(false);
+                var buffer = result.Buffer;
+                bool wantsWrite;
+                try
+                {
+                    lock (_gate)
+                    {
+                        while (MqttFrameReader.TryRead(ref buffer, _options.MaxIncomingPacketSize, out var frame))
+                        {
+                            if (_session.Receive(frame, Now, out var message))
+                                inbound.Add(new MqttApplicationMessage(message.Topic.ToString(), message.Payload.ToArray(), message.QoS, message.Retain, message.Dup));
+                        }
+                        DrainEvents(events);
+                        foreach (var e in events)
+                        {
+                            if (e.Kind != SessionEventKind.Connected) continue;
+                            accepted.Value = true;
+                            // The broker kept no subscriptions: make them again.
+                            if (_everConnected && (!e.SessionPresent || _options.CleanSession)) ResubscribeLocked();
+                            _everConnected = true;
+                        }
+                        wantsWrite = _session.HasOutgoing;
+                    }
+                }
+                finally
+                {
+                    reader.AdvanceTo(buffer.Start, buffer.End);
+                }
+
+                CloseOutcome? refused = null;
+                foreach (var e in events)
+                {
+                    if (e.Kind == SessionEventKind.Connected)
+                    {
+                        _metrics.OnConnected();
+                        _connectedOnce?.TrySetResult();
+                        Connected?.Invoke(e.SessionPresent);
+                    }
+                    else if (e.Kind == SessionEventKind.ConnectionRefused)
+                    {
+                        refused = new CloseOutcome(MqttCloseReason.Refused, new MqttConnectionRefusedException(e.ReturnCode, _options.Broker.ToString()));
+                    }
+                }
+                Dispatch(events);
+                if (refused is { } r) return r;
+                if (wantsWrite) _writeSignal.Set();
+                foreach (var m in inbound) await _received.Writer.WriteAsync(m, ct).ConfigureAwait(false);
+                inbound.Clear();
+
+                if (result.IsCompleted)
+                {
+                    return buffer.IsEmpty
+                        ? new CloseOutcome(MqttCloseReason.BrokerClosed, new MqttClientException(MqttCloseReason.BrokerClosed, $"{_options.Broker} closed the connection"))
+                        : new CloseOutcome(MqttCloseReason.ProtocolError, new MqttClientException(MqttCloseReason.ProtocolError, $"{_options.Broker} closed the connection in the middle of a packet ({buffer.Length} byte(s) of it received)"));
+                }
+            }
+        }
+        catch (MqttProtocolException e)
+        {
+            return new CloseOutcome(MqttCloseReason.ProtocolError, new MqttClientException(MqttCloseReason.ProtocolError, $"protocol error from {_options.Broker}: {e.Message}", e));
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return new CloseOutcome(MqttCloseReason.None, null);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            return new CloseOutcome(MqttCloseReason.NetworkError, new MqttClientException(MqttCloseReason.NetworkError, $"connection to {_options.Broker} failed: {e.Message}", e));
+        }
+        catch (Exception e)
+        {
+            return InternalError(e);
+        }
+    }
+
+    /// <summary>
+    /// The one writer: on each signal, encodes everything due straight into the pipe under the lock, then flushes
+    /// outside it. Signals that arrive during a flush coalesce, so a burst goes out in a few large writes.
+    /// </summary>
+    private async Task<CloseOutcome> WriteLoopAsync(PipeWriter writer, CancellationToken ct)
+    {
+        await Task.Yield();
+        var events = new List<SessionEvent>();
+        try
+        {
+            while (true)
+            {
+                await _writeSignal.WaitAsync().ConfigureAwait(false);
+                if (ct.IsCancellationRequested) return new CloseOutcome(MqttCloseReason.None, null);
+                int written;
+                bool disconnecting;
+                lock (_gate)
+                {
+                    written = _session.WriteOutgoing(writer, Now);
+                    disconnecting = _session.State == SessionState.Disconnecting;
+                    DrainEvents(events);
+                }
+                if (events.Count > 0) Dispatch(events);
+                if (written > 0)
+                {
+                    _metrics.OnFlushed();
+                    var flush = await writer.FlushAsync(ct).ConfigureAwait(false);
+                    if (flush.IsCompleted) return new CloseOutcome(MqttCloseReason.BrokerClosed, new MqttClientException(MqttCloseReason.BrokerClosed, $"{_options.Broker} closed the connection"));
+                }
+                // Nothing may follow DISCONNECT (MQTT-3.14.4-2); the caller then closes the socket (MQTT-3.14.4-1).
+                if (disconnecting) return new CloseOutcome(MqttCloseReason.ClientDisconnected, null);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return new CloseOutcome(MqttCloseReason.None, null);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            return new CloseOutcome(MqttCloseReason.NetworkError, new MqttClientException(MqttCloseReason.NetworkError, $"writing to {_options.Broker} failed: {e.Message}", e));
+        }
+        catch (Exception e)
+        {
+            return InternalError(e);
+        }
+    }
+
+    // A bug of ours must end the connection visibly, never kill the supervisor and leave awaits hanging.
+    private CloseOutcome InternalError(Exception e)
+        => new(MqttCloseReason.ProtocolError, new MqttClientException(MqttCloseReason.ProtocolError, $"internal error on the connection to {_options.Broker}: {e.GetType().Name}: {e.Message}", e));
+
+    /// <summary>Gives the session the time: PINGREQ when idle, and the end of a connection whose CONNACK or PINGRESP is overdue.</summary>
+    private async Task<CloseOutcome> TimerLoopAsync(CancellationToken ct)
+    {
+        try
+        {
+            while (true)
+            {
+                SessionTimeout timeout;
+                TimeSpan? deadline;
+                bool wantsWrite;
+                var now = Now;
+                lock (_gate)
+                {
+                    timeout = _session.Tick(now);
+                    deadline = _session.NextDeadline;
+                    wantsWrite = _session.HasOutgoing;
+                }
+                if (timeout == SessionTimeout.KeepAlive)
+                    return new CloseOutcome(MqttCloseReason.KeepAliveTimeout, new MqttClientException(MqttCloseReason.KeepAliveTimeout,
+                        $"no PINGRESP from {_options.Broker} within {_options.PingTimeout.TotalSeconds:0.#} s"));
+                if (timeout == SessionTimeout.ConnAck)
+                    return new CloseOutcome(MqttCloseReason.ConnectTimeout, new MqttClientException(MqttCloseReason.ConnectTimeout,
+                        $"no CONNACK from {_options.Broker} within {_options.ConnectTimeout.TotalSeconds:0.#} s"));
+                if (wantsWrite) _writeSignal.Set();
+                var wait = deadline is { } d ? d - now : TimeSpan.FromSeconds(1);
+                if (wait < TimeSpan.FromMilliseconds(5)) wait = TimeSpan.FromMilliseconds(5);
+                if (wait > TimeSpan.FromSeconds(1)) wait = TimeSpan.FromSeconds(1);
+                await Task.Delay(wait, ct).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return new CloseOutcome(MqttCloseReason.None, null);
+        }
+    }
+}

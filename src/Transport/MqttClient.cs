@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using ZeroDepMqtt.Protocol;
+using ZeroDepMqtt.Protocol.Session;
+using ZeroDepMqtt.Transport.Internal;
+
+namespace ZeroDepMqtt.Transport;
+
+/// <summary>
+/// An MQTT 3.1/3.1.1 client: runs a <see cref="ClientSession"/> over TCP or TLS, keeps it alive, reconnects with
+/// backoff and re-sends what the session says. Thread-safe. Split by concern: <c>.Publish.cs</c>,
+/// <c>.Subscribe.cs</c>, <c>.Connection.cs</c> (connect, reconnect), <c>.Loops.cs</c> (read, write, timer).
+/// </summary>
+public sealed partial class MqttClient : IAsyncDisposable
+{
+    private readonly MqttClientOptions _options;
+    private readonly ClientSession _session;
+    private readonly object _gate = new();                      // guards _session and the fields below it
+    private readonly AsyncSignal _writeSignal = new();
+    private readonly PublishCompletionPool _completions;
+    private readonly Channel<MqttApplicationMessage> _received;
+    private readonly long _startTimestamp = Stopwatch.GetTimestamp();
+    private readonly CancellationTokenSource _lifetime = new();
+    private TaskCompletionSource? _spaceAvailable;              // created only when a publisher must wait
+    private Exception? _fault;                                   // set when the client gave up for good
+    private bool _disposed;
+    private readonly MqttClientMetrics _metrics;
+
+    /// <summary>Counters: published, acknowledged, connections, flushes.</summary>
+    public MqttClientMetrics Metrics => _metrics;
+
+    /// <summary>Creates a client; nothing happens on the network until <see cref="ConnectAsync"/>.</summary>
+    /// <exception cref="ArgumentException">Options no CONNECT could carry (client id, credentials).</exception>
+    public MqttClient(MqttClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        _session = new ClientSession(new ClientSessionOptions
+        {
+            Version = options.ProtocolVersion,
+            ClientId = options.ClientId,
+            CleanSession = options.CleanSession,
+            KeepAliveSeconds = options.KeepAliveSeconds,
+            PingTimeout = options.PingTimeout,
+            ConnAckTimeout = options.ConnectTimeout,
+            MaxInFlight = options.MaxInFlight,
+            MaxInFlightQoS2 = options.MaxInFlightQoS2,
+            MaxQueuedMessages = options.MaxQueuedMessages,
+            MaxQueuedBytes = options.MaxQueuedBytes,
+            UserName = options.UserName,
+        });
+        _completions = new PublishCompletionPool(options.MaxInFlight + options.MaxQueuedMessages);
+        _received = Channel.CreateBounded<MqttApplicationMessage>(new BoundedChannelOptions(options.ReceiveBufferCapacity)
+        {
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _metrics = new MqttClientMetrics(this);
+    }
+
+    /// <summary>The options.</summary>
+    public MqttClientOptions Options => _options;
+
+    /// <summary>Messages received for this client's subscriptions, in arrival order.</summary>
+    public ChannelReader<MqttApplicationMessage> Messages => _received.Reader;
+
+    /// <summary>Whether a connection is up and CONNACK accepted it.</summary>
+    public bool IsConnected { get { lock (_gate) return _session.State == SessionState.Connected; } }
+
+    /// <summary>Why the last connection ended; <see cref="MqttCloseReason.None"/> before any ended.</summary>
+    public MqttCloseReason LastCloseReason { get; private set; }
+
+    /// <summary>The error that ended the last connection, if any (never contains a password).</summary>
+    public Exception? LastCloseError { get; private set; }
+
+    /// <summary>QoS 1/2 publishes awaiting acknowledgement.</summary>
+    public int InFlightCount { get { lock (_gate) return _session.InFlightCount; } }
+
+    /// <summary>Publishes accepted but not yet sent.</summary>
+    public int QueuedCount { get { lock (_gate) return _session.QueuedCount; } }
+
+    /// <summary>Raised (on a thread-pool thread) when a connection ends, with its reason. Handlers must not block.</summary>
+    public event Action<MqttCloseReason, Exception?>? ConnectionLost;
+
+    /// <summary>Raised when a connection is accepted; the argument is CONNACK's Session Present.</summary>
+    public event Action<bool>? Connected;
+
+    private TimeSpan Now => Stopwatch.GetElapsedTime(_startTimestamp);
+
+    /// <summary>
+    /// Completes or fails what the session reported. Runs outside the lock: continuations are asynchronous,
+    /// so no user code runs here either way.
+    /// </summary>
+    private void Dispatch(List<SessionEvent> events)
+    {
+        foreach (var e in events)
+        {
+            switch (e.Kind)
+            {
+                case SessionEventKind.PublishCompleted:
+                    _metrics.OnAcknowledged();
+                    if (e.State is PublishCompletion done) { done.TrySetResult(); done.ReleaseFromSession(); }
+                    break;
+                case SessionEventKind.PublishFailed:
+                    if (e.State is PublishCompletion failed)
+                    {
+                        failed.TrySetException(_fault ?? new MqttClientException(MqttCloseReason.Disposed, "the client stopped before the broker acknowledged this message"));
+                        failed.ReleaseFromSession();
+                    }
+                    break;
+                default:
+                    OnRequestEvent(e);
+                    break;
+            }
+        }
+        events.Clear();
+        TaskCompletionSource? space = null;
+        lock (_gate)
+        {
+            if (_spaceAvailable is not null && _session.CanAccept())
+            {
+                space = _spaceAvailable;
+                _spaceAvailable = null;
+            }
+            if (_drained is { } drained && _session.InFlightCount == 0 && _session.QueuedCount == 0) drained.TrySetResult();
+        }
+        space?.TrySetResult();
+    }
+
+    private void DrainEvents(List<SessionEvent> into)
+    {
+        while (_session.TryGetEvent(out var e)) into.Add(e);
+    }
+
+    /// <summary>Disconnects (waiting up to <see cref="MqttClientOptions.DisconnectTimeout"/> for in-flight publishes) and releases everything.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed) return;
+        try
+        {
+            await DisconnectAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Dispose never throws; the failure is recorded in LastCloseError.
+        }
+        _disposed = true;
+        _lifetime.Cancel();
+        if (_supervisor is { } s)
+        {
+            try { await s.ConfigureAwait(false); } catch (Exception) { }
+        }
+        FailEverything(new ObjectDisposedException(nameof(MqttClient), "the client was disposed before the broker acknowledged this message"));
+        _metrics.Dispose();
+        _lifetime.Dispose();
+    }
+
+    private void FailEverything(Exception error)
+    {
+        var events = new List<SessionEvent>();
+        lock (_gate)
+        {
+            _fault ??= error;
+            _session.FailAll();
+            DrainEvents(events);
+        }
+        Dispatch(events);
+        _spaceAvailable?.TrySetResult();
+        _connectedOnce?.TrySetException(error);
+    }
+}

@@ -1,0 +1,51 @@
+using System.Diagnostics.Metrics;
+
+namespace ZeroDepMqtt.Transport;
+
+/// <summary>
+/// Counters of one client, through System.Diagnostics.Metrics (meter <c>ZeroDepMqtt.Client</c>) and as plain
+/// properties for logs, progress lines and tests.
+/// </summary>
+public sealed class MqttClientMetrics : IDisposable
+{
+    private readonly Meter _meter = new("ZeroDepMqtt.Client");
+    private readonly Counter<long> _published;
+    private readonly Counter<long> _acknowledged;
+    private readonly Counter<long> _reconnects;
+    private long _publishedCount, _acknowledgedCount, _connects, _flushes;
+
+    internal MqttClientMetrics(MqttClient client)
+    {
+        _published = _meter.CreateCounter<long>("mqtt.client.published", "{message}", "Publishes accepted");
+        _acknowledged = _meter.CreateCounter<long>("mqtt.client.acknowledged", "{message}", "Publishes that reached their QoS's delivery point");
+        _reconnects = _meter.CreateCounter<long>("mqtt.client.reconnects", "{connection}", "Connections accepted after the first");
+        _meter.CreateObservableGauge("mqtt.client.in_flight", () => client.InFlightCount, "{message}", "QoS 1/2 publishes awaiting acknowledgement");
+        _meter.CreateObservableGauge("mqtt.client.queued", () => client.QueuedCount, "{message}", "Publishes waiting to be sent");
+    }
+
+    /// <summary>Publishes accepted.</summary>
+    public long Published => Interlocked.Read(ref _publishedCount);
+
+    /// <summary>Publishes completed at their QoS.</summary>
+    public long Acknowledged => Interlocked.Read(ref _acknowledgedCount);
+
+    /// <summary>Connections accepted by CONNACK, the first included.</summary>
+    public long Connections => Interlocked.Read(ref _connects);
+
+    /// <summary>Flushes of the connection's write buffer: each is one or a few socket writes.</summary>
+    public long Flushes => Interlocked.Read(ref _flushes);
+
+    internal void OnPublished() { Interlocked.Increment(ref _publishedCount); _published.Add(1); }
+
+    internal void OnAcknowledged() { Interlocked.Increment(ref _acknowledgedCount); _acknowledged.Add(1); }
+
+    internal void OnFlushed() => Interlocked.Increment(ref _flushes);
+
+    internal void OnConnected()
+    {
+        if (Interlocked.Increment(ref _connects) > 1) _reconnects.Add(1);
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _meter.Dispose();
+}

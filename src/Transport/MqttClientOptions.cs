@@ -1,0 +1,82 @@
+using ZeroDepMqtt.Protocol;
+
+namespace ZeroDepMqtt.Transport;
+
+/// <summary>Settings of an <see cref="MqttClient"/>. Every property has a documented default.</summary>
+public sealed record MqttClientOptions
+{
+    /// <summary>The broker to connect to. Required.</summary>
+    public required BrokerAddress Broker { get; init; }
+
+    /// <summary>The client identifier. Required; MQTT 3.1 needs 1–23 characters.</summary>
+    public required string ClientId { get; init; }
+
+    /// <summary>The protocol level. Default: MQTT 3.1.1.</summary>
+    public MqttProtocolVersion ProtocolVersion { get; init; } = MqttProtocolVersion.V311;
+
+    /// <summary>CleanSession. Default: false, so QoS 1/2 state survives reconnects on both sides.</summary>
+    public bool CleanSession { get; init; }
+
+    /// <summary>Keep Alive in seconds; 0 turns it off. Default: 60.</summary>
+    public ushort KeepAliveSeconds { get; init; } = 60;
+
+    /// <summary>How long to wait for PINGRESP. Default: 30 s.</summary>
+    public TimeSpan PingTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long one connection attempt may take: TCP, TLS and CONNACK. Default: 10 s.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The user name, or null.</summary>
+    public string? UserName { get; init; }
+
+    /// <summary>
+    /// The password, or null. Called before every connection attempt, so a token (an Azure SAS token) can be renewed.
+    /// </summary>
+    public Func<CancellationToken, ValueTask<ReadOnlyMemory<byte>?>>? PasswordProvider { get; init; }
+
+    /// <summary>TLS settings, used when <see cref="BrokerAddress.UseTls"/> is set. Default: system trust, no client certificate.</summary>
+    public Tls.TlsOptions? Tls { get; init; }
+
+    /// <summary>The most QoS 1/2 publishes awaiting acknowledgement at once. Default: 256 (see README, Benchmarks).</summary>
+    public int MaxInFlight { get; init; } = 256;
+
+    /// <summary>The most QoS 2 publishes in flight at once. Default: 20, Mosquitto's default <c>max_inflight_messages</c>, which also caps incoming QoS 2 flows.</summary>
+    public int MaxInFlightQoS2 { get; init; } = 20;
+
+    /// <summary>The most publishes waiting to be sent (while disconnected or while the window is full). Default: 10,000.</summary>
+    public int MaxQueuedMessages { get; init; } = 10_000;
+
+    /// <summary>The most payload bytes in that queue. Default: 64 MiB.</summary>
+    public long MaxQueuedBytes { get; init; } = 64L << 20;
+
+    /// <summary>The largest packet accepted from the broker. Default: 1 MiB.</summary>
+    public int MaxIncomingPacketSize { get; init; } = 1 << 20;
+
+    /// <summary>Capacity of the channel of received messages; when full, reading from the broker pauses. Default: 1,000.</summary>
+    public int ReceiveBufferCapacity { get; init; } = 1_000;
+
+    /// <summary>Reconnect behaviour. Default: forever, 100 ms doubling to 30 s, with jitter.</summary>
+    public ReconnectOptions Reconnect { get; init; } = new();
+
+    /// <summary>How long <see cref="MqttClient.DisconnectAsync"/> waits for in-flight publishes. Default: 10 s.</summary>
+    public TimeSpan DisconnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>Reconnect backoff: exponential with full jitter and a cap, like NATS .NET.</summary>
+public sealed record ReconnectOptions
+{
+    /// <summary>The first delay. Default: 100 ms.</summary>
+    public TimeSpan InitialDelay { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The largest delay. Default: 30 s.</summary>
+    public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Give up after this many failed attempts in a row; null for never. Default: null.</summary>
+    public int? MaxAttempts { get; init; }
+
+    /// <summary>Give up when no connection succeeded for this long; null for never. Default: null.</summary>
+    public TimeSpan? GiveUpAfter { get; init; }
+
+    /// <summary>Stop after the same refusal (bad user name or password, not authorized, identifier rejected) this many times in a row. Default: 2.</summary>
+    public int MaxSameRefusals { get; init; } = 2;
+}

@@ -1,0 +1,26 @@
+namespace ZeroDepMqtt.Transport;
+
+/// <summary>Why a connection ended: recorded, never guessed from an exception later.</summary>
+public enum MqttCloseReason
+{
+    /// <summary>The connection has not closed.</summary>
+    None = 0,
+    /// <summary>The broker closed the connection.</summary>
+    BrokerClosed,
+    /// <summary>A network error: reset, unreachable, refused TCP connection.</summary>
+    NetworkError,
+    /// <summary>No PINGRESP within the ping timeout.</summary>
+    KeepAliveTimeout,
+    /// <summary>No CONNACK within the connect timeout, or the connection attempt took too long.</summary>
+    ConnectTimeout,
+    /// <summary>The broker broke the protocol (malformed or unexpected packet).</summary>
+    ProtocolError,
+    /// <summary>The TLS handshake failed.</summary>
+    TlsFailure,
+    /// <summary>CONNACK refused the connection.</summary>
+    Refused,
+    /// <summary>The client disconnected on request.</summary>
+    ClientDisconnected,
+    /// <summary>The client was disposed.</summary>
+    Disposed,
+}
