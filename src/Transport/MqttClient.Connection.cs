@@ -183,7 +183,7 @@ public sealed partial class MqttClient
             attempt.CancelAfter(_options.ConnectTimeout);
             try
             {
-                (socket, stream) = await NetworkConnection.OpenAsync(_options.Broker, _options.Tls, attempt.Token).ConfigureAwait(false);
+                (socket, stream) = await NetworkConnection.OpenAsync(_options.Broker, _tls, attempt.Token).ConfigureAwait(false);
                 var password = _options.PasswordProvider is { } provider ? await provider(attempt.Token).ConfigureAwait(false) : null;
                 lock (_gate)
                 {
@@ -200,9 +200,9 @@ public sealed partial class MqttClient
             {
                 return new CloseOutcome(MqttCloseReason.Disposed, null);
             }
-            catch (Exception e) when (e is AuthenticationException or Tls.TlsHandshakeException)
+            catch (AuthenticationException e)
             {
-                return new CloseOutcome(MqttCloseReason.TlsFailure, e is MqttClientException ? e : new MqttClientException(MqttCloseReason.TlsFailure, $"TLS with {_options.Broker} failed: {e.Message}", e));
+                return new CloseOutcome(MqttCloseReason.TlsFailure, new MqttClientException(MqttCloseReason.TlsFailure, e.Message, e));
             }
             catch (Exception e) when (e is SocketException or IOException)
             {

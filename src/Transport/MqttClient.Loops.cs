@@ -83,6 +83,12 @@ public sealed partial class MqttClient
         {
             return new CloseOutcome(MqttCloseReason.None, null);
         }
+        catch (IOException e) when (_tls is not null && !accepted.Value)
+        {
+            // With TLS 1.3 the broker checks the client certificate after the handshake, so a refusal arrives here.
+            return new CloseOutcome(MqttCloseReason.TlsFailure, new MqttClientException(MqttCloseReason.TlsFailure,
+                $"{_options.Broker} closed the TLS connection before CONNACK ({e.Message}); a missing or refused client certificate is the usual cause", e));
+        }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
             return new CloseOutcome(MqttCloseReason.NetworkError, new MqttClientException(MqttCloseReason.NetworkError, $"connection to {_options.Broker} failed: {e.Message}", e));

@@ -25,16 +25,23 @@ public sealed partial class MqttClient : IAsyncDisposable
     private Exception? _fault;                                   // set when the client gave up for good
     private bool _disposed;
     private readonly MqttClientMetrics _metrics;
+    private readonly Tls.TlsConnector? _tls;
 
     /// <summary>Counters: published, acknowledged, connections, flushes.</summary>
     public MqttClientMetrics Metrics => _metrics;
 
     /// <summary>Creates a client; nothing happens on the network until <see cref="ConnectAsync"/>.</summary>
-    /// <exception cref="ArgumentException">Options no CONNECT could carry (client id, credentials).</exception>
+    /// <exception cref="ArgumentException">Options no CONNECT could carry (client id, credentials), or TLS options for a plain address.</exception>
+    /// <exception cref="Tls.TlsConfigurationException">A CA or client certificate file cannot be used; <see cref="Tls.ClientCertificateException"/> when the key does not match the certificate.</exception>
     public MqttClient(MqttClientOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
+        // Reads the CA and client certificate files now: a missing file or a key that does not match its
+        // certificate fails here, naming both files, before any connection is tried.
+        if (options.Broker.UseTls) _tls = new Tls.TlsConnector(options.Tls ?? new Tls.TlsOptions());
+        else if (options.Tls is { InsecureSkipVerify: true } or { ClientCertificatePath: not null } or { RootCaPath: not null })
+            throw new ArgumentException($"TLS options were given for {options.Broker}, which is not a TLS address (use ssl:// or tls://)", nameof(options));
         _session = new ClientSession(new ClientSessionOptions
         {
             Version = options.ProtocolVersion,
@@ -152,6 +159,7 @@ public sealed partial class MqttClient : IAsyncDisposable
         }
         FailEverything(new ObjectDisposedException(nameof(MqttClient), "the client was disposed before the broker acknowledged this message"));
         _metrics.Dispose();
+        _tls?.Dispose();
         _lifetime.Dispose();
     }
 
