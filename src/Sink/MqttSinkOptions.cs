@@ -60,7 +60,7 @@ public sealed record MqttSinkOptions
     public override string ToString()
     {
         var b = new StringBuilder("MqttSinkOptions { ");
-        b.Append("Server = ").Append(Server).Append(", Topic = ").Append(Topic).Append(", ClientId = ").Append(ClientId)
+        b.Append("Server = ").Append(Mask.Server(Server)).Append(", Topic = ").Append(Topic).Append(", ClientId = ").Append(ClientId)
          .Append(", ProtocolVersion = ").Append(ProtocolVersion).Append(", Qos = ").Append(Qos)
          .Append(", Username = ").Append(Username).Append(", Password = ").Append(Mask.Secret(Password))
          .Append(", CertificationPath = ").Append(CertificationPath).Append(", PrivateKeyPath = ").Append(PrivateKeyPath)
