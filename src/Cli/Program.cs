@@ -1,2 +1,21 @@
-// The zdmqtt command arrives with the sink issue; this keeps the project building until then.
-return 0;
+namespace ZeroDepMqtt.Cli;
+
+/// <summary>The <c>zdmqtt</c> entry point.</summary>
+public static class Program
+{
+    /// <summary>Runs the command line and returns its <see cref="ExitCode"/>.</summary>
+    public static int Main(string[] args)
+    {
+        try
+        {
+            using var cancel = new CancellationTokenSource();
+            Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+            return (int)CommandLine.RunAsync(args, CliConsole.System, cancel.Token).AsTask().GetAwaiter().GetResult();
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"zdmqtt: unexpected error: {e.Message}");
+            return (int)ExitCode.Failure;
+        }
+    }
+}

@@ -1,0 +1,75 @@
+namespace ZeroDepMqtt.Sink.Configuration;
+
+/// <summary>The option names as the JSON spells them.</summary>
+internal static class OptionNames
+{
+    public const string Server = "server";
+    public const string Topic = "topic";
+    public const string ClientId = "clientId";
+    public const string ProtocolVersion = "protocolVersion";
+    public const string Qos = "qos";
+    public const string Username = "username";
+    public const string Password = "password";
+    public const string CertificationPath = "certificationPath";
+    public const string PrivateKeyPath = "privateKeyPath";
+    public const string RootCaPath = "rootCaPath";
+    public const string PrivateKeyPassphrase = "privateKeyPassphrase";
+    public const string InsecureSkipVerify = "insecureSkipVerify";
+    public const string Retained = "retained";
+
+    public static readonly string[] All =
+    [
+        Server, Topic, ClientId, ProtocolVersion, Qos, Username, Password,
+        CertificationPath, PrivateKeyPath, RootCaPath, PrivateKeyPassphrase, InsecureSkipVerify, Retained,
+    ];
+
+    /// <summary>Properties every eKuiper sink accepts (buffering, formatting, caching, retries). They are meaningful
+    /// in an eKuiper rule but not to this sink, so they get a gentler warning than a misspelling.</summary>
+    public static readonly string[] EKuiperCommon =
+    [
+        "bufferLength", "concurrency", "runAsync", "omitIfEmpty", "sendSingle", "dataTemplate", "format", "schemaId",
+        "delimiter", "fields", "dataField", "batchSize", "lingerInterval", "compression", "encryption", "enableCache",
+        "memoryCacheThreshold", "maxDiskCache", "bufferPageSize", "resendInterval", "cleanCacheAtStop", "resendAlterQueue",
+        "resendPriority", "resendIndicatorField", "resendDestination", "retryInterval", "retryCount", "properties",
+        "connectionSelector", "resourceId", "hasHeader",
+    ];
+
+    public static bool IsSecret(string option) => option is Password or PrivateKeyPassphrase;
+
+    /// <summary>The canonical name matching <paramref name="name"/> ignoring case (eKuiper decodes case-insensitively), or null.</summary>
+    public static string? Find(string name)
+    {
+        foreach (var known in All)
+            if (string.Equals(known, name, StringComparison.OrdinalIgnoreCase)) return known;
+        return null;
+    }
+
+    /// <summary>A known option within two edits of <paramref name="name"/>, for "did you mean".</summary>
+    public static string? Closest(string name)
+    {
+        string? best = null;
+        int bestDistance = 3;
+        foreach (var known in All)
+        {
+            int d = Distance(name.ToLowerInvariant(), known.ToLowerInvariant());
+            if (d < bestDistance) { best = known; bestDistance = d; }
+        }
+        return best;
+    }
+
+    // Levenshtein distance; names are short, so the quadratic table is fine.
+    private static int Distance(string a, string b)
+    {
+        var prev = new int[b.Length + 1];
+        var cur = new int[b.Length + 1];
+        for (int j = 0; j <= b.Length; j++) prev[j] = j;
+        for (int i = 1; i <= a.Length; i++)
+        {
+            cur[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+                cur[j] = Math.Min(Math.Min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            (prev, cur) = (cur, prev);
+        }
+        return prev[b.Length];
+    }
+}

@@ -1,0 +1,169 @@
+using System.Globalization;
+using System.Text;
+using ZeroDepMqtt.Protocol;
+using ZeroDepMqtt.Transport;
+using N = ZeroDepMqtt.Sink.Configuration.OptionNames;
+
+namespace ZeroDepMqtt.Sink.Configuration;
+
+/// <summary>
+/// Checks the meaning of <see cref="MqttSinkOptions"/> and resolves them into <see cref="SinkSettings"/>.
+/// Every check runs; an option already reported (for example with the wrong JSON type) is not reported again.
+/// </summary>
+internal static class OptionsValidator
+{
+    /// <summary>MQTT 3.1's PUBLISH section caps topic names at 32,767 (its appendix says 64k; take the safe one).</summary>
+    public const int MaxTopicBytesV310 = 32_767;
+
+    /// <summary>MQTT 3.1: a client identifier has 1 to 23 characters.</summary>
+    public const int MaxClientIdV310 = 23;
+
+    public static SinkSettings? Resolve(MqttSinkOptions o, ConfigContext context, ProblemList p)
+    {
+        var version = Version(o.ProtocolVersion, p);
+        var broker = Server(o.Server, p);
+        string? topic = Topic(o.Topic, version, p);
+        var qos = Qos(o.Qos, p);
+        var (clientId, generated) = ClientId(o.ClientId, version, p);
+        Credentials(o.Username, o.Password, p);
+        var tls = TlsChecks.Run(o, broker, context, p);
+        Warnings(o, broker, qos, context, p);
+
+        if (p.Errors.Count > 0 || broker is null || topic is null || clientId is null || version is null || qos is null || tls is null) return null;
+        return new SinkSettings
+        {
+            Broker = broker,
+            Topic = topic,
+            Qos = qos.Value,
+            ProtocolVersion = version.Value,
+            ClientId = clientId,
+            ClientIdGenerated = generated,
+            Username = o.Username,
+            Password = o.Password,
+            CertificatePath = tls.CertificatePath,
+            PrivateKeyPath = tls.PrivateKeyPath,
+            PrivateKeyPassphrase = tls.PrivateKeyPath is null ? null : o.PrivateKeyPassphrase,
+            RootCaPath = tls.RootCaPath,
+            InsecureSkipVerify = o.InsecureSkipVerify,
+            Retained = o.Retained,
+        };
+    }
+
+    private static MqttProtocolVersion? Version(string? text, ProblemList p)
+    {
+        if (p.HasError(N.ProtocolVersion)) return null;
+        switch (text?.Trim())
+        {
+            case null or "" or "3.1" or "3": return MqttProtocolVersion.V310;
+            case "3.1.1" or "4": return MqttProtocolVersion.V311;
+            case "5" or "5.0":
+                p.Error(N.ProtocolVersion, $"{JsonText.Quote(text)} is MQTT 5, which is not supported; expected \"3.1\" (or \"3\") or \"3.1.1\" (or \"4\")");
+                return null;
+            default:
+                p.Error(N.ProtocolVersion, $"{JsonText.Quote(text)} is not a supported version; expected \"3.1\" (or \"3\") or \"3.1.1\" (or \"4\")");
+                return null;
+        }
+    }
+
+    private static BrokerAddress? Server(string? text, ProblemList p)
+    {
+        if (p.HasError(N.Server)) return null;
+        if (string.IsNullOrEmpty(text)) { p.Error(N.Server, "is missing; this option is required, e.g. \"tcp://127.0.0.1:1883\" or \"ssl://host:8883\""); return null; }
+        // Checked before parsing so that the message never repeats text that may hold a password.
+        if (text.Contains('@')) { p.Error(N.Server, "contains '@': credentials in the address are not supported; use the username and password options"); return null; }
+        if (BrokerAddress.TryParse(text, out var address, out var error)) return address;
+        p.Error(N.Server, error);
+        return null;
+    }
+
+    private static string? Topic(string? topic, MqttProtocolVersion? version, ProblemList p)
+    {
+        if (p.HasError(N.Topic)) return null;
+        if (topic is null) { p.Error(N.Topic, "is missing; this option is required, e.g. \"devices/result\""); return null; }
+        int bytes;
+        try
+        {
+            bytes = TopicName.Create(topic).Utf8.Length;
+        }
+        catch (ArgumentException e)
+        {
+            p.Error(N.Topic, WithoutParameter(e));
+            return null;
+        }
+        if (version == MqttProtocolVersion.V310 && bytes > MaxTopicBytesV310)
+        {
+            p.Error(N.Topic, $"is {bytes} UTF-8 bytes; with protocolVersion \"3.1\" at most {MaxTopicBytesV310} are safe (MQTT 3.1 caps topic names); set protocolVersion to \"3.1.1\" for up to 65535");
+            return null;
+        }
+        return topic;
+    }
+
+    private static QualityOfService? Qos(int qos, ProblemList p)
+    {
+        if (p.HasError(N.Qos)) return null;
+        if (qos is >= 0 and <= 2) return (QualityOfService)qos;
+        p.Error(N.Qos, $"{qos.ToString(CultureInfo.InvariantCulture)} is out of range; expected the integer 0, 1 or 2");
+        return null;
+    }
+
+    private static (string? Id, bool Generated) ClientId(string? id, MqttProtocolVersion? version, ProblemList p)
+    {
+        if (p.HasError(N.ClientId)) return (null, false);
+        // eKuiper generates an id for an empty one too; an empty id would also need a clean session (MQTT-3.1.3-8).
+        if (string.IsNullOrEmpty(id)) return (ClientIdGenerator.Create(), true);
+        int bytes;
+        try
+        {
+            bytes = MqttUtf8.GetByteCount(id, N.ClientId);
+        }
+        catch (ArgumentException e)
+        {
+            p.Error(N.ClientId, WithoutParameter(e));
+            return (null, false);
+        }
+        if (version == MqttProtocolVersion.V310 && bytes > MaxClientIdV310)
+        {
+            p.Error(N.ClientId, $"{JsonText.Quote(id)} is {bytes} bytes; protocolVersion \"3.1\" (the default) allows 1 to {MaxClientIdV310}: shorten it or set protocolVersion to \"3.1.1\"");
+            return (null, false);
+        }
+        return (id, false);
+    }
+
+    private static void Credentials(string? username, string? password, ProblemList p)
+    {
+        if (username is not null && !p.HasError(N.Username))
+        {
+            try { MqttUtf8.GetByteCount(username, N.Username); }
+            catch (ArgumentException e) { p.Error(N.Username, WithoutParameter(e)); }
+        }
+        if (password is null || p.HasError(N.Password)) return;
+        if (username is null && !p.HasError(N.Username))
+            p.Error(N.Password, "is set without username; MQTT sends a password only with a user name (MQTT-3.1.2-22; MQTT 3.1 has the same rule): set username too");
+        // MQTT 3.1.1 sends the password as binary data with a two-byte length; never quote it.
+        if (Encoding.UTF8.GetByteCount(password) > MqttUtf8.MaxLength)
+            p.Error(N.Password, $"is longer than {MqttUtf8.MaxLength} bytes, the most a CONNECT field holds");
+    }
+
+    private static void Warnings(MqttSinkOptions o, BrokerAddress? broker, QualityOfService? qos, ConfigContext context, ProblemList p)
+    {
+        if (broker is not null && qos == QualityOfService.ExactlyOnce && CloudQuirks.CloudWithoutQos2(broker.Host) is { } cloud)
+            p.Warn(N.Qos, $"is 2, but {cloud} ({broker.Host}) does not support QoS 2: publishes would be refused or never acknowledged; use 1");
+        if (o.Password is not null && !p.HasError(N.Password) && CloudQuirks.SasExpiry(o.Password) is { } expiry)
+        {
+            var now = context.Time.GetUtcNow();
+            string when = expiry.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
+            if (expiry <= now)
+                p.Warn(N.Password, $"is an Azure SAS token that expired at {when} (its se= field); the broker will refuse it: generate a new token");
+            else if (expiry - now <= CloudQuirks.SasExpiryMargin)
+                p.Warn(N.Password, $"is an Azure SAS token that expires at {when} (its se= field), within the hour; reconnects after that will be refused");
+        }
+    }
+
+    // ArgumentException appends " (Parameter 'x')"; the problem already names the option.
+    internal static string WithoutParameter(ArgumentException e)
+    {
+        string message = e.Message;
+        int cut = e.ParamName is null ? -1 : message.LastIndexOf(" (Parameter '", StringComparison.Ordinal);
+        return (cut >= 0 ? message[..cut] : message).TrimEnd('.');
+    }
+}

@@ -1,0 +1,71 @@
+using System.Text;
+
+namespace ZeroDepMqtt.Sink;
+
+/// <summary>
+/// The options of the sink, named and typed as the eKuiper MQTT action documents them, plus <c>rootCaPath</c>
+/// and <c>privateKeyPassphrase</c>. This is the unvalidated form: <see cref="MqttSinkConfig.Resolve(MqttSinkOptions)"/> checks it
+/// and produces <see cref="SinkSettings"/>. <see cref="ToString"/> never shows <see cref="Password"/> or
+/// <see cref="PrivateKeyPassphrase"/>.
+/// </summary>
+public sealed record MqttSinkOptions
+{
+    /// <summary>The broker, as <c>scheme://host:port</c>: <c>tcp</c>/<c>mqtt</c> (plain, default port 1883) or
+    /// <c>ssl</c>/<c>tls</c>/<c>mqtts</c>/<c>tcps</c> (TLS, default port 8883). Required; no default.</summary>
+    public string? Server { get; init; }
+
+    /// <summary>The PUBLISH topic name: not empty, no <c>+</c> or <c>#</c>, no U+0000, at most 65,535 UTF-8 bytes
+    /// (32,767 with MQTT 3.1). Required; no default.</summary>
+    public string? Topic { get; init; }
+
+    /// <summary>The CONNECT client identifier. Default <c>null</c> (and the empty string): a unique id of 23
+    /// characters from <c>[0-9a-zA-Z]</c> is generated for each resolved configuration.</summary>
+    public string? ClientId { get; init; }
+
+    /// <summary>The protocol: <c>"3.1"</c> (or <c>"3"</c>) for MQTT 3.1, <c>"3.1.1"</c> (or <c>"4"</c>) for MQTT 3.1.1.
+    /// Default <c>"3.1"</c>, as the eKuiper option table documents.</summary>
+    public string ProtocolVersion { get; init; } = "3.1";
+
+    /// <summary>The PUBLISH quality of service: 0, 1 or 2. Default 0.</summary>
+    public int Qos { get; init; }
+
+    /// <summary>The CONNECT user name. Default <c>null</c> (no user name).</summary>
+    public string? Username { get; init; }
+
+    /// <summary>The CONNECT password; needs <see cref="Username"/> (MQTT-3.1.2-22). Default <c>null</c>. Never printed.</summary>
+    public string? Password { get; init; }
+
+    /// <summary>Path of the PEM client certificate (a chain is allowed), relative to the process working directory.
+    /// Default <c>null</c> (no client certificate). Needs <see cref="PrivateKeyPath"/>.</summary>
+    public string? CertificationPath { get; init; }
+
+    /// <summary>Path of the PEM private key of the client certificate, relative to the process working directory.
+    /// Default <c>null</c>. Needs <see cref="CertificationPath"/>.</summary>
+    public string? PrivateKeyPath { get; init; }
+
+    /// <summary>Path of a PEM bundle of CA certificates to trust for the server certificate, relative to the process
+    /// working directory. Default <c>null</c>: the system trust store.</summary>
+    public string? RootCaPath { get; init; }
+
+    /// <summary>The passphrase of an encrypted private key. Default <c>null</c>. Never printed.</summary>
+    public string? PrivateKeyPassphrase { get; init; }
+
+    /// <summary>TLS only: accept any server certificate and host name. Default <c>false</c>. An error on a plain server.</summary>
+    public bool InsecureSkipVerify { get; init; }
+
+    /// <summary>The PUBLISH retain flag. Default <c>false</c>.</summary>
+    public bool Retained { get; init; }
+
+    /// <summary>The options with <see cref="Password"/> and <see cref="PrivateKeyPassphrase"/> masked.</summary>
+    public override string ToString()
+    {
+        var b = new StringBuilder("MqttSinkOptions { ");
+        b.Append("Server = ").Append(Mask.Server(Server)).Append(", Topic = ").Append(Topic).Append(", ClientId = ").Append(ClientId)
+         .Append(", ProtocolVersion = ").Append(ProtocolVersion).Append(", Qos = ").Append(Qos)
+         .Append(", Username = ").Append(Username).Append(", Password = ").Append(Mask.Secret(Password))
+         .Append(", CertificationPath = ").Append(CertificationPath).Append(", PrivateKeyPath = ").Append(PrivateKeyPath)
+         .Append(", RootCaPath = ").Append(RootCaPath).Append(", PrivateKeyPassphrase = ").Append(Mask.Secret(PrivateKeyPassphrase))
+         .Append(", InsecureSkipVerify = ").Append(InsecureSkipVerify).Append(", Retained = ").Append(Retained).Append(" }");
+        return b.ToString();
+    }
+}

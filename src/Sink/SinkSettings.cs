@@ -1,0 +1,90 @@
+using System.Globalization;
+using System.Text;
+using ZeroDepMqtt.Protocol;
+using ZeroDepMqtt.Transport;
+
+namespace ZeroDepMqtt.Sink;
+
+/// <summary>
+/// A validated, resolved sink configuration: what the sink connects to and how it publishes. Produced only by
+/// <see cref="MqttSinkConfig"/>; <see cref="ToString"/> and <see cref="Describe"/> mask the secrets.
+/// </summary>
+public sealed record SinkSettings
+{
+    internal SinkSettings() { }
+
+    /// <summary>The broker's scheme, host and port; <see cref="BrokerAddress.UseTls"/> says whether TLS is used.</summary>
+    public required BrokerAddress Broker { get; init; }
+
+    /// <summary>The PUBLISH topic name, already checked against the topic-name rules of <see cref="ProtocolVersion"/>.</summary>
+    public required string Topic { get; init; }
+
+    /// <summary>The PUBLISH quality of service.</summary>
+    public QualityOfService Qos { get; init; }
+
+    /// <summary>The protocol version written in CONNECT.</summary>
+    public MqttProtocolVersion ProtocolVersion { get; init; }
+
+    /// <summary>The CONNECT client identifier: the configured one, or a generated one (see <see cref="ClientIdGenerated"/>).</summary>
+    public required string ClientId { get; init; }
+
+    /// <summary>True when <see cref="ClientId"/> was generated because none was configured.</summary>
+    public bool ClientIdGenerated { get; init; }
+
+    /// <summary>The CONNECT user name, or <c>null</c>.</summary>
+    public string? Username { get; init; }
+
+    /// <summary>The CONNECT password, or <c>null</c>. Never printed.</summary>
+    public string? Password { get; init; }
+
+    /// <summary>Absolute path of the PEM client certificate, or <c>null</c>.</summary>
+    public string? CertificatePath { get; init; }
+
+    /// <summary>Absolute path of the PEM private key, or <c>null</c>; set exactly when <see cref="CertificatePath"/> is.</summary>
+    public string? PrivateKeyPath { get; init; }
+
+    /// <summary>The passphrase of an encrypted private key, or <c>null</c>. Never printed.</summary>
+    public string? PrivateKeyPassphrase { get; init; }
+
+    /// <summary>Absolute path of a PEM bundle of CA certificates to trust, or <c>null</c> for the system store.</summary>
+    public string? RootCaPath { get; init; }
+
+    /// <summary>Accept any server certificate and host name (TLS only).</summary>
+    public bool InsecureSkipVerify { get; init; }
+
+    /// <summary>The PUBLISH retain flag.</summary>
+    public bool Retained { get; init; }
+
+    /// <summary>The settings, one per line as <c>name  value</c>, with the password and passphrase shown as
+    /// <c>(set)</c> or <c>(not set)</c>.</summary>
+    public string Describe()
+    {
+        var b = new StringBuilder();
+        Line(b, "server", $"{Broker} ({(Broker.UseTls ? "TLS" : "plain TCP")})");
+        Line(b, "topic", Topic);
+        Line(b, "protocolVersion", ProtocolVersion == MqttProtocolVersion.V311 ? "3.1.1 (MQTT, level 4)" : "3.1 (MQIsdp, level 3)");
+        Line(b, "qos", ((int)Qos).ToString(CultureInfo.InvariantCulture));
+        Line(b, "retained", Retained ? "true" : "false");
+        Line(b, "clientId", ClientIdGenerated ? $"{ClientId} (generated)" : ClientId);
+        Line(b, "username", Username ?? "(not set)");
+        Line(b, "password", Mask.Secret(Password));
+        if (Broker.UseTls)
+        {
+            Line(b, "certificationPath", CertificatePath ?? "(not set)");
+            Line(b, "privateKeyPath", PrivateKeyPath ?? "(not set)");
+            Line(b, "privateKeyPassphrase", Mask.Secret(PrivateKeyPassphrase));
+            Line(b, "rootCaPath", RootCaPath ?? "(not set: system trust store)");
+            Line(b, "insecureSkipVerify", InsecureSkipVerify ? "true (server certificate NOT checked)" : "false");
+        }
+        return b.ToString();
+    }
+
+    /// <summary>The settings on one line, secrets masked.</summary>
+    public override string ToString()
+        => $"SinkSettings {{ Broker = {Broker}, Topic = {Topic}, Qos = {(int)Qos}, ProtocolVersion = {ProtocolVersion}, ClientId = {ClientId}, "
+         + $"Username = {Username}, Password = {Mask.Secret(Password)}, CertificatePath = {CertificatePath}, PrivateKeyPath = {PrivateKeyPath}, "
+         + $"PrivateKeyPassphrase = {Mask.Secret(PrivateKeyPassphrase)}, RootCaPath = {RootCaPath}, InsecureSkipVerify = {InsecureSkipVerify}, Retained = {Retained} }}";
+
+    private static void Line(StringBuilder b, string name, string value)
+        => b.Append(name.PadRight(22)).Append(value).Append('\n');
+}
