@@ -56,18 +56,19 @@ internal static class TlsChecks
     private static string? Given(string? path) => string.IsNullOrEmpty(path) ? null : path;
 
     /// <summary>
-    /// THE ONE CALL SITE for the certificate/key match check. Transport's
-    /// <c>ZeroDepMqtt.Transport.Tls.PemClientCertificate.Load(certPath, keyPath, passphrase)</c> is written in
-    /// parallel; when it lands, replace the body with:
-    /// <code>
-    /// try { using var _ = ZeroDepMqtt.Transport.Tls.PemClientCertificate.Load(certPath, keyPath, passphrase); }
-    /// catch (Exception e) when (e is not OutOfMemoryException)
-    /// { p.Error(N.PrivateKeyPath, $"does not load with certificationPath: {e.Message}"); }
-    /// </code>
-    /// (its message must already name the problem, e.g. "the key does not match the certificate", and never the passphrase).
+    /// Loads the pair the way the connection will, so a key that does not match its certificate, a wrong passphrase
+    /// or an unsupported key type is a config error before any connection. Transport's messages name the files,
+    /// never key material or the passphrase.
     /// </summary>
     private static void CertificateKeyMatch(string certPath, string keyPath, string? passphrase, ProblemList p)
     {
-        _ = (certPath, keyPath, passphrase, p); // TODO(transport): PemClientCertificate.Load — see the comment above.
+        try
+        {
+            using var _ = ZeroDepMqtt.Transport.Tls.PemClientCertificate.Load(certPath, keyPath, passphrase);
+        }
+        catch (ZeroDepMqtt.Transport.Tls.TlsConfigurationException e)
+        {
+            p.Error(N.PrivateKeyPath, $"does not load with certificationPath: {e.Message}");
+        }
     }
 }
