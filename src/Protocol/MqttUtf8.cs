@@ -40,7 +40,10 @@ public static class MqttUtf8
     /// Counts the UTF-8 bytes of <paramref name="value"/> and checks the MQTT string rules.
     /// </summary>
     /// <exception cref="ArgumentException">A lone surrogate, U+0000, or more than 65,535 bytes.</exception>
-    public static int GetByteCount(string value, string paramName)
+    public static int GetByteCount(string value, string paramName) => GetByteCount(value, paramName, "MQTT-1.5.3");
+
+    /// <summary>As <see cref="GetByteCount(string, string)"/>, citing <paramref name="lengthSpecId"/> for the length limit.</summary>
+    internal static int GetByteCount(string value, string paramName, string lengthSpecId)
     {
         int nul = value.IndexOf('\0');
         if (nul >= 0) ThrowHelper.Argument(paramName, $"{paramName} contains U+0000 at character {nul} (MQTT-1.5.3-2).");
@@ -54,18 +57,20 @@ public static class MqttUtf8
             ThrowHelper.Argument(paramName, $"{paramName} contains a lone surrogate at character {e.Index} (MQTT-1.5.3-1).");
             return 0;
         }
-        if (count > MaxLength) ThrowHelper.Argument(paramName, $"{paramName} is {count} UTF-8 bytes; at most {MaxLength} fit (MQTT-1.5.3).");
+        if (count > MaxLength) ThrowHelper.Argument(paramName, $"{paramName} is {count} UTF-8 bytes; at most {MaxLength} fit ({lengthSpecId}).");
         return count;
     }
 
-    /// <summary>Encodes a string that <see cref="GetByteCount"/> accepted.</summary>
+    /// <summary>Encodes a string that <see cref="GetByteCount(string, string)"/> accepted.</summary>
     internal static int Encode(string value, Span<byte> destination) => Strict.GetBytes(value, destination);
 
     /// <summary>Validates and encodes a string to a new array.</summary>
     /// <exception cref="ArgumentException">The string breaks the MQTT string rules.</exception>
-    public static byte[] GetBytes(string value, string paramName)
+    public static byte[] GetBytes(string value, string paramName) => GetBytes(value, paramName, "MQTT-1.5.3");
+
+    internal static byte[] GetBytes(string value, string paramName, string lengthSpecId)
     {
-        var bytes = new byte[GetByteCount(value, paramName)];
+        var bytes = new byte[GetByteCount(value, paramName, lengthSpecId)];
         Encode(value, bytes);
         return bytes;
     }

@@ -78,8 +78,9 @@ internal static class PacketWriting
         if (packetId == 0) ThrowHelper.ArgumentOutOfRange(nameof(packetId), $"{packet} needs a non-zero packet identifier (MQTT-2.3.1-1).");
     }
 
-    public static void CheckQoS(QualityOfService qos, string paramName)
+    /// <summary>Refuses QoS 3; <paramref name="specId"/> names the rule of the field (PUBLISH, Will, SUBSCRIBE).</summary>
+    public static void CheckQoS(QualityOfService qos, string paramName, string specId = "MQTT-3.3.1-4")
     {
-        if ((byte)qos > 2) ThrowHelper.ArgumentOutOfRange(paramName, $"QoS {(byte)qos} is not 0, 1 or 2 (MQTT-3.3.1-4).");
+        if ((byte)qos > 2) ThrowHelper.ArgumentOutOfRange(paramName, $"QoS {(byte)qos} is not 0, 1 or 2 ({specId}).");
     }
 }

@@ -35,7 +35,7 @@ public static class TopicFilter
         ArgumentNullException.ThrowIfNull(filter, paramName);
         int bad = FindInvalid(filter, out var problem, out var specId);
         if (bad >= 0) ThrowHelper.Argument(paramName, $"topic filter \"{filter}\": {problem} (character {bad}, {specId}).");
-        return MqttUtf8.GetByteCount(filter, paramName);
+        return MqttUtf8.GetByteCount(filter, paramName, "MQTT-4.7.3-3");
     }
 
     /// <summary>Whether <paramref name="topic"/> matches <paramref name="filter"/> (MQTT 3.1.1 §4.7, including MQTT-4.7.2-1 for <c>$</c> topics).</summary>

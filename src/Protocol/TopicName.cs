@@ -24,7 +24,7 @@ public readonly struct TopicName : IEquatable<TopicName>
         int wildcard = topic.AsSpan().IndexOfAny('+', '#');
         if (wildcard >= 0)
             ThrowHelper.Argument(nameof(topic), $"topic name \"{topic}\" contains the wildcard '{topic[wildcard]}' at character {wildcard}; wildcards belong in subscriptions only (MQTT-3.3.2-2).");
-        return new TopicName(MqttUtf8.GetBytes(topic, nameof(topic)));
+        return new TopicName(MqttUtf8.GetBytes(topic, nameof(topic), "MQTT-4.7.3-3"));
     }
 
     /// <summary>Wraps bytes read off the wire after <see cref="Validate"/> accepted them.</summary>

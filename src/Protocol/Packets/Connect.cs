@@ -118,7 +118,7 @@ public readonly struct Connect
         int willTopic = 0, userName = 0;
         if (WillTopic is not null)
         {
-            PacketWriting.CheckQoS(WillQoS, nameof(WillQoS));
+            PacketWriting.CheckQoS(WillQoS, nameof(WillQoS), "MQTT-3.1.2-14");
             willTopic = TopicName.Create(WillTopic).Utf8.Length;
             if (WillMessage.Length > MqttUtf8.MaxLength)
                 ThrowHelper.Argument(nameof(WillMessage), $"the Will message is {WillMessage.Length} bytes; at most 65,535 fit (MQTT-3.1.3).");
@@ -180,7 +180,8 @@ public readonly struct Connect
             willMessage = reader.ReadBinary("will message").ToArray();
         }
         string? user = hasUser ? reader.ReadString("user name") : null;
-        ReadOnlyMemory<byte>? password = hasPassword ? reader.ReadBinary("password").ToArray() : null;
+        // The cast matters: `cond ? byte[] : null` would turn "no password" into an empty one.
+        ReadOnlyMemory<byte>? password = hasPassword ? (ReadOnlyMemory<byte>?)reader.ReadBinary("password").ToArray() : null;
         reader.ExpectEnd();
         return new Connect(version, clientId)
         {

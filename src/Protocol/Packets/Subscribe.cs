@@ -44,7 +44,7 @@ public readonly struct Subscribe
         int body = 2;
         foreach (var s in Subscriptions)
         {
-            PacketWriting.CheckQoS(s.QoS, nameof(Subscription.QoS));
+            PacketWriting.CheckQoS(s.QoS, nameof(Subscription.QoS), "MQTT-3.8.3-4");
             body += 2 + TopicFilter.GetByteCount(s.Filter, nameof(Subscription.Filter)) + 1;
         }
         return body;
@@ -93,8 +93,10 @@ public readonly struct Subscribe
         var bytes = reader.ReadUtf8("topic filter", out long at);
         string filter = MqttUtf8.Decode(bytes.Span);
         int bad = TopicFilter.FindInvalid(filter, out var problem, out var specId);
-        // Wildcards are ASCII, so the character index before them equals the byte index.
-        if (bad >= 0) ThrowHelper.Protocol(MqttErrorReason.InvalidTopicFilter, reader.Packet, problem, at + bad, specId);
+        // FindInvalid counts UTF-16 characters; the error offset counts bytes, so re-measure the prefix.
+        if (bad >= 0)
+            ThrowHelper.Protocol(MqttErrorReason.InvalidTopicFilter, reader.Packet, problem,
+                at + System.Text.Encoding.UTF8.GetByteCount(filter.AsSpan(0, bad)), specId);
         return filter;
     }
 }
