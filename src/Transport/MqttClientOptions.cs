@@ -32,7 +32,7 @@ public sealed record MqttClientOptions
     /// <summary>
     /// The password, or null. Called before every connection attempt, so a token (an Azure SAS token) can be renewed.
     /// </summary>
-    public Func<CancellationToken, ValueTask<ReadOnlyMemory<byte>?>>? PasswordProvider { get; init; }
+    public Func<CancellationToken, ValueTask<byte[]?>>? PasswordProvider { get; init; }
 
     /// <summary>TLS settings, used when <see cref="BrokerAddress.UseTls"/> is set. Default: system trust, no client certificate.</summary>
     public Tls.TlsOptions? Tls { get; init; }

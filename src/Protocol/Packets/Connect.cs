@@ -38,7 +38,7 @@ public readonly struct Connect
     public string? UserName { get; init; }
 
     /// <summary>The password (binary in 3.1.1), or null for none. Needs a user name (MQTT-3.1.2-22).</summary>
-    public ReadOnlyMemory<byte>? Password { get; init; }
+    public byte[]? Password { get; init; }
 
     /// <summary>The Will topic, or null for no Will.</summary>
     public string? WillTopic { get; init; }
@@ -95,7 +95,7 @@ public readonly struct Connect
             w.WriteBinary(WillMessage.Span);
         }
         if (UserName is not null) w.WriteString(UserName, lengths.UserName);
-        if (Password is { } password) w.WriteBinary(password.Span);
+        if (Password is { } password) w.WriteBinary(password);
         writer.Advance(total);
     }
 
@@ -181,7 +181,7 @@ public readonly struct Connect
         }
         string? user = hasUser ? reader.ReadString("user name") : null;
         // The cast matters: `cond ? byte[] : null` would turn "no password" into an empty one.
-        ReadOnlyMemory<byte>? password = hasPassword ? (ReadOnlyMemory<byte>?)reader.ReadBinary("password").ToArray() : null;
+        byte[]? password = hasPassword ? reader.ReadBinary("password").ToArray() : null;
         reader.ExpectEnd();
         return new Connect(version, clientId)
         {

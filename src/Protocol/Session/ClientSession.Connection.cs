@@ -26,14 +26,14 @@ public sealed partial class ClientSession
     /// Replaces the credentials sent in the next CONNECT, e.g. a renewed SAS token. Takes effect at the next <see cref="ConnectionUp"/>.
     /// </summary>
     /// <exception cref="ArgumentException">A password without a user name (MQTT-3.1.2-22) or an invalid string.</exception>
-    public void SetCredentials(string? userName, ReadOnlyMemory<byte>? password)
+    public void SetCredentials(string? userName, byte[]? password)
     {
         var connect = BuildConnect(userName, password);
         _ = connect.EncodedLength;
         _connect = connect;
     }
 
-    private Connect BuildConnect(string? userName, ReadOnlyMemory<byte>? password) => new(_options.Version, _options.ClientId)
+    private Connect BuildConnect(string? userName, byte[]? password) => new(_options.Version, _options.ClientId)
     {
         CleanSession = _options.CleanSession,
         KeepAliveSeconds = _options.KeepAliveSeconds,

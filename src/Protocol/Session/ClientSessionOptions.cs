@@ -44,7 +44,7 @@ public sealed record ClientSessionOptions
     public string? UserName { get; init; }
 
     /// <summary>The password, or null. Needs a user name (MQTT-3.1.2-22).</summary>
-    public ReadOnlyMemory<byte>? Password { get; init; }
+    public byte[]? Password { get; init; }
 
     /// <summary>The Will topic, or null for no Will.</summary>
     public string? WillTopic { get; init; }

@@ -19,7 +19,7 @@ public class ConnectTests
             WillRetain = willRetain,
             UserName = user,
             // The cast matters: a null byte[] converts to an empty, non-null ReadOnlyMemory (a set, empty password).
-            Password = password is null ? (ReadOnlyMemory<byte>?)null : System.Text.Encoding.UTF8.GetBytes(password),
+            Password = password is null ? (byte[]?)null : System.Text.Encoding.UTF8.GetBytes(password),
         };
 
     // Each row derived by hand: client id "c" = 00 01 63, will topic "w" = 00 01 77, will message "m" = 00 01 6D,

@@ -83,7 +83,7 @@ public static class PacketGen
             WillQoS = will ? willQos : QualityOfService.AtMostOnce,
             WillRetain = will && willRetain,
             UserName = user,
-            Password = user is not null && hasPassword ? (ReadOnlyMemory<byte>?)password : null,
+            Password = user is not null && hasPassword ? password : null,
         };
 
     private static Gen<object> Publish =>

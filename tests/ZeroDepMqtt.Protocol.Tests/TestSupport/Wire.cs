@@ -100,7 +100,7 @@ internal static class Wire
         Connect p => $"CONNECT v={p.Version} id=[{Text(p.ClientId)}] clean={p.CleanSession} ka={p.KeepAliveSeconds} "
             + (p.WillTopic is null ? "nowill " : $"will=[{Text(p.WillTopic)}] msg={Hex.Format(p.WillMessage.Span)} wqos={p.WillQoS} wretain={p.WillRetain} ")
             + (p.UserName is null ? "nouser " : $"user=[{Text(p.UserName)}] ")
-            + (p.Password is { } pw ? $"pw={Hex.Format(pw.Span)}" : "nopw"),
+            + (p.Password is { } pw ? $"pw={Hex.Format(pw)}" : "nopw"),
         ConnAck p => $"CONNACK sp={p.SessionPresent} rc={(byte)p.ReturnCode}",
         Publish p => $"PUBLISH topic={Hex.Format(p.Topic.Utf8.Span)} qos={p.QoS} retain={p.Retain} dup={p.Dup} id={p.PacketId} payload={Hex.Format(p.Payload.ToArray())}",
         PubAck p => $"PUBACK {p.PacketId}",

@@ -41,7 +41,7 @@ public sealed class PasswordConnectTests(PasswordMosquittoFixture fixture, ITest
         var connect = new Protocol.Packets.Connect(version, "pw-" + Guid.NewGuid().ToString("N")[..8])
         {
             UserName = user,
-            Password = password is null ? (ReadOnlyMemory<byte>?)null : Encoding.UTF8.GetBytes(password),
+            Password = password is null ? (byte[]?)null : Encoding.UTF8.GetBytes(password),
         };
         return await RawMqtt.ConnectAsync(tcp, connect);
     }
