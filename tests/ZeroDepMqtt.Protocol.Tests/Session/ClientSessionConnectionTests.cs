@@ -189,4 +189,43 @@ public class ClientSessionConnectionTests
         Assert.Equal(PacketType.Disconnect, sent[^1].Type);
         Assert.Empty(b.Flush());
     }
+
+    [Fact]
+    [Trait("spec", "MQTT-3.2.2-1")]
+    [Trait("spec", "MQTT-3.1.2-6")]
+    public void Session_present_on_a_clean_session_is_not_trusted_in_flight_messages_restart_fresh()
+    {
+        var b = new FakeBroker(FakeBroker.Options(cleanSession: true));
+        b.Connect();
+        b.Publish(0, Q1);
+        b.Flush();
+        b.Session.ConnectionLost();
+        b.Session.ConnectionUp(b.Now);
+        Assert.True(Assert.Single(b.Flush()).CleanSession);
+        b.ConnAck(sessionPresent: true);      // a broker breaking MQTT-3.2.2-1: carry on as if it kept nothing
+        var e = Assert.Single(b.Events());
+        Assert.Equal((SessionEventKind.Connected, true), (e.Kind, e.SessionPresent));
+        var p = Assert.Single(b.Flush());
+        Assert.Equal((0, false), (p.Tag, p.Dup));
+    }
+
+    [Fact]
+    [Trait("spec", "MQTT-3.1.2-22")]
+    public void New_credentials_apply_to_the_next_connect_written_and_invalid_ones_change_nothing()
+    {
+        var b = new FakeBroker(FakeBroker.Options(keepAlive: 42) with { UserName = "old" });
+        b.Session.ConnectionUp(b.Now);
+        var first = Assert.Single(b.Flush());
+        Assert.Equal(("old", (ushort)42), (first.UserName, first.KeepAlive));
+
+        b.Session.ConnectionLost();
+        b.Session.ConnectionUp(b.Now);
+        b.Session.SetCredentials("new", "token"u8.ToArray());   // e.g. a SAS token renewed while reconnecting
+        Assert.Equal("new", Assert.Single(b.Flush()).UserName);
+
+        Assert.ThrowsAny<ArgumentException>(() => b.Session.SetCredentials(null, "p"u8.ToArray()));
+        b.Session.ConnectionLost();
+        b.Session.ConnectionUp(b.Now);
+        Assert.Equal("new", Assert.Single(b.Flush()).UserName);
+    }
 }

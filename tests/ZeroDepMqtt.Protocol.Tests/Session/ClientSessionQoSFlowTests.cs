@@ -187,4 +187,17 @@ public class ClientSessionQoSFlowTests
         b.Reconnect(sessionPresent: false);
         Assert.NotNull(b.PublishToClient(42, Q2, 1));
     }
+
+    [Theory]
+    [Trait("spec", "MQTT-2.3.1-1")]
+    [InlineData(QualityOfService.AtLeastOnce)]
+    [InlineData(QualityOfService.ExactlyOnce)]
+    public void Inbound_publish_with_id_zero_is_a_protocol_violation(QualityOfService qos)
+    {
+        var b = new FakeBroker();
+        b.Connect();
+        var e = Assert.Throws<MqttProtocolException>(() => b.SendRaw((byte)(0x30 | ((int)qos << 1)), 5, 0, 1, (byte)'t', 0, 0));
+        Assert.Equal("MQTT-2.3.1-1", e.SpecId);
+        Assert.Empty(b.Flush());
+    }
 }

@@ -16,7 +16,9 @@ internal sealed record Sent(
     string? Topic = null,
     byte[]? Payload = null,
     bool CleanSession = false,
-    int FilterCount = 0)
+    int FilterCount = 0,
+    string? UserName = null,
+    ushort KeepAlive = 0)
 {
     /// <summary>The tag <see cref="FakeBroker.Publish"/> put in the payload, or -1.</summary>
     public int Tag => Payload is { Length: 4 } p ? BinaryPrimitives.ReadInt32LittleEndian(p) : -1;
@@ -165,7 +167,7 @@ internal sealed class FakeBroker
 
     private static Sent DecodeFrame(in MqttFrame frame, MqttProtocolVersion version) => frame.Type switch
     {
-        PacketType.Connect => new Sent(PacketType.Connect, CleanSession: P.Connect.Read(frame).CleanSession),
+        PacketType.Connect => Connected(P.Connect.Read(frame)),
         PacketType.Publish => ToSent(P.Publish.Read(frame, version)),
         PacketType.PubAck => new Sent(PacketType.PubAck, P.PubAck.Read(frame, version).PacketId),
         PacketType.PubRec => new Sent(PacketType.PubRec, P.PubRec.Read(frame, version).PacketId),
@@ -178,6 +180,8 @@ internal sealed class FakeBroker
         _ => throw new InvalidOperationException($"a client never writes {MqttFrameReader.Name(frame.Type)}"),
     };
 
+    private static Sent Connected(Connect c)
+        => new(PacketType.Connect, CleanSession: c.CleanSession, UserName: c.UserName, KeepAlive: c.KeepAliveSeconds);
     private static Sent Subscribed(Subscribe s) => new(PacketType.Subscribe, s.PacketId, FilterCount: s.Subscriptions.Count);
     private static Sent Unsubscribed(Unsubscribe u) => new(PacketType.Unsubscribe, u.PacketId, FilterCount: u.Filters.Count);
     private static Sent Empty<T>(PacketType type, T _) => new(type);
