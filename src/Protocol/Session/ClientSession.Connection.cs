@@ -23,7 +23,7 @@ public sealed partial class ClientSession
     }
 
     /// <summary>
-    /// Replaces the credentials sent in the next CONNECT, e.g. a renewed SAS token. Takes effect at the next <see cref="ConnectionUp"/>.
+    /// Replaces the credentials sent in the next CONNECT written, e.g. a renewed SAS token (also when called between <see cref="ConnectionUp"/> and that write).
     /// </summary>
     /// <exception cref="ArgumentException">A password without a user name (MQTT-3.1.2-22) or an invalid string.</exception>
     public void SetCredentials(string? userName, byte[]? password)
