@@ -86,7 +86,12 @@ public sealed partial class ClientSession
         // with DUP; a broker that lost it treats the DUP publish as new, so nothing is lost.
         bool sessionKept = !_options.CleanSession
             && (_options.Version == MqttProtocolVersion.V310 || ack.SessionPresent);
-        if (!sessionKept) _inboundQos2.Clear();
+        if (!sessionKept)
+        {
+            _inboundQos2.Clear();
+            _orphanReleases.Clear();
+        }
+        foreach (ushort id in _orphanReleases) _control.Enqueue(new ControlPacket(PacketType.PubRel, id));
         ScheduleResend(sessionKept);
         _events.Enqueue(new SessionEvent(SessionEventKind.Connected, SessionPresent: ack.SessionPresent));
     }

@@ -120,7 +120,11 @@ public sealed partial class ClientSession
 
     private void OnPubComp(ushort id)
     {
-        if (!_inFlight.TryGetValue(id, out var m)) return;
+        if (!_inFlight.TryGetValue(id, out var m))
+        {
+            _orphanReleases.Remove(id);
+            return;
+        }
         if (m.QoS != QualityOfService.ExactlyOnce || m.Stage != OutgoingStage.AwaitingComp)
             ThrowHelper.Protocol(MqttErrorReason.UnexpectedPacket, "PUBCOMP", $"packet id {id} has not been released with PUBREL", 2, "MQTT-4.3.3-1");
         Complete(m);

@@ -31,6 +31,7 @@ public sealed partial class ClientSession
     private readonly Queue<SessionEvent> _events = new();
     private long _queuedBytes;
     private int _qos2InFlight;
+    private readonly HashSet<ushort> _orphanReleases = new();   // ids given up by FailAll after PUBREC; see FailAll
     private long _sequence;
     private ushort _lastPacketId;
 
@@ -109,6 +110,9 @@ public sealed partial class ClientSession
     /// </summary>
     public void FailAll()
     {
+        // QoS 2 past PUBREC: the broker holds these ids until PUBREL. Keep them reserved and release them silently on
+        // the next connection that keeps the session, so a reused id is never taken for a duplicate.
+        for (var m = _awaitingComp.Head; m is not null; m = m.Next) _orphanReleases.Add(m.PacketId);
         FailList(_queue);
         FailList(_awaitingAck);
         FailList(_awaitingComp);
@@ -151,7 +155,8 @@ public sealed partial class ClientSession
         while (true)
         {
             _lastPacketId = _lastPacketId == ushort.MaxValue ? (ushort)1 : (ushort)(_lastPacketId + 1);
-            if (!_inFlight.ContainsKey(_lastPacketId) && !_requests.ContainsKey(_lastPacketId)) return _lastPacketId;
+            if (!_inFlight.ContainsKey(_lastPacketId) && !_requests.ContainsKey(_lastPacketId) && !_orphanReleases.Contains(_lastPacketId))
+                return _lastPacketId;
         }
     }
 }

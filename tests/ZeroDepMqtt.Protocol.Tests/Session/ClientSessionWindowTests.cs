@@ -105,8 +105,10 @@ public class ClientSessionWindowTests
         // Nothing fails twice, and late acks for the failed ids complete nothing.
         b.Session.FailAll();
         Assert.Empty(b.Events());
+        // The broker still holds the QoS 2 id past PUBREC: it is released silently, and stays reserved until PUBCOMP.
         b.Connect(sessionPresent: true);
-        Assert.Empty(b.Flush());
+        var release = Assert.Single(b.Flush());
+        Assert.Equal((PacketType.PubRel, qos2.PacketId), (release.Type, release.PacketId));
         foreach (var p in sent.Where(p => p.QoS == Q1)) b.PubAck(p.PacketId);
         b.PubComp(qos2.PacketId);
         Assert.Empty(b.Events());
@@ -122,5 +124,23 @@ public class ClientSessionWindowTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new ClientSession(FakeBroker.Options(maxInFlight: ClientSession.MaxWindow + 1)));
         Assert.Throws<ArgumentOutOfRangeException>(() => new ClientSession(FakeBroker.Options(maxQueued: 0)));
         _ = new ClientSession(FakeBroker.Options(maxInFlight: ClientSession.MaxWindow));
+    }
+
+    [Fact]
+    public void Qos2_in_flight_is_capped_by_its_own_window_and_holds_back_what_follows_in_order()
+    {
+        // Mosquitto's max_inflight_messages (default 20) also caps incoming QoS 2 flows; past it the broker disconnects.
+        var b = new FakeBroker(FakeBroker.Options(maxInFlight: 10, maxInFlightQoS2: 2));
+        b.Connect();
+        for (int i = 0; i < 3; i++) b.Publish(i, Q2);
+        b.Publish(3, Q1);
+        var sent = b.Flush();
+        Assert.Equal([0, 1], sent.Select(p => p.Tag));
+        Assert.Equal(2, b.Session.QueuedCount);
+
+        b.PubRec(sent[0].PacketId);
+        Assert.Equal([PacketType.PubRel], b.Flush().Select(p => p.Type));   // past PUBREC still counts: the broker holds it
+        b.PubComp(sent[0].PacketId);
+        Assert.Equal([2, 3], b.Flush().Select(p => p.Tag));
     }
 }

@@ -44,7 +44,7 @@ internal sealed class FakeBroker
     public TimeSpan Now { get; set; } = TimeSpan.FromSeconds(1000);
 
     public static ClientSessionOptions Options(int maxInFlight = 16, bool cleanSession = false, ushort keepAlive = 0,
-        MqttProtocolVersion version = MqttProtocolVersion.V311, int maxQueued = 10_000)
+        MqttProtocolVersion version = MqttProtocolVersion.V311, int maxQueued = 10_000, int? maxInFlightQoS2 = null)
         => new()
         {
             ClientId = "c1",
@@ -52,6 +52,8 @@ internal sealed class FakeBroker
             KeepAliveSeconds = keepAlive,
             Version = version,
             MaxInFlight = maxInFlight,
+            // Tests reason about one window unless they test the QoS 2 cap itself.
+            MaxInFlightQoS2 = maxInFlightQoS2 ?? maxInFlight,
             MaxQueuedMessages = maxQueued,
         };
 
