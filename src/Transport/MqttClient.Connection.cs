@@ -221,6 +221,11 @@ public sealed partial class MqttClient
 
         var first = await Task.WhenAny(readTask, writeTask, timerTask).ConfigureAwait(false);
         var outcome = await first.ConfigureAwait(false);
+        lock (_gate)
+        {
+            // After our DISCONNECT the broker closes too; whichever loop noticed first, the reason is ours.
+            if (_session.State == SessionState.Disconnecting) outcome = new CloseOutcome(MqttCloseReason.ClientDisconnected, null);
+        }
         connection.Cancel();
         _writeSignal.Set();
         // Closing the socket ends a read or flush that is still pending.
