@@ -121,14 +121,26 @@ public sealed class MqttSinkConfigTests(TestFiles files) : IClassFixture<TestFil
         Assert.True(MqttSinkConfig.Parse($$"""{"server": "tcp://h", "topic": "t", "clientId": "{{new string('c', 100)}}", "protocolVersion": "3.1.1"}""", files.Context).IsValid);
     }
 
-    [Theory]
-    [InlineData("key.pem")]
-    [InlineData("key-ec.pem")]
-    [InlineData("key-rsa.pem")]
-    public void Unencrypted_key_formats_are_accepted(string key)
+    [Fact]
+    public void A_key_that_does_not_match_its_certificate_is_an_error_naming_both_files()
     {
         var result = MqttSinkConfig.Parse(
-            $$"""{"server": "ssl://h", "topic": "t", "certificationPath": "cert.pem", "privateKeyPath": "{{key}}", "rootCaPath": "ca.pem"}""", files.Context);
+            """{"server": "ssl://h", "topic": "t", "certificationPath": "cert.pem", "privateKeyPath": "key-rsa.pem"}""", files.Context);
+        var error = Assert.Single(result.Errors);
+        Assert.Equal("privateKeyPath", error.Option);
+        Assert.Contains("does not match", error.Message);
+        Assert.Contains(files.PathOf("cert.pem"), error.Message);
+        Assert.Contains(files.PathOf("key-rsa.pem"), error.Message);
+    }
+
+    [Theory]
+    [InlineData("cert.pem", "key.pem")]
+    [InlineData("cert.pem", "key-ec.pem")]
+    [InlineData("cert-rsa.pem", "key-rsa.pem")]
+    public void Unencrypted_key_formats_are_accepted(string cert, string key)
+    {
+        var result = MqttSinkConfig.Parse(
+            $$"""{"server": "ssl://h", "topic": "t", "certificationPath": "{{cert}}", "privateKeyPath": "{{key}}", "rootCaPath": "ca.pem"}""", files.Context);
         Assert.True(result.IsValid, string.Join("; ", result.Errors));
         Assert.Equal(files.PathOf("ca.pem"), result.Settings!.RootCaPath);
     }
