@@ -15,7 +15,7 @@ public sealed partial class MqttClient
     private bool _everConnected;
     private bool _stopping;
 
-    private readonly record struct CloseOutcome(MqttCloseReason Reason, Exception? Error, bool WasAccepted = false);
+    private readonly record struct CloseOutcome(MqttCloseReason Reason, Exception? Error, bool WasAccepted = false, TimeSpan Lifetime = default);
 
     /// <summary>
     /// Connects and returns once CONNACK accepted the connection. Network failures are retried per
@@ -109,12 +109,18 @@ public sealed partial class MqttClient
         var lastSuccess = Now;
         ConnectReturnCode? lastRefusal = null;
         int sameRefusals = 0;
+        int quickKicks = 0;
         while (!ct.IsCancellationRequested)
         {
             var outcome = await RunConnectionAsync(ct).ConfigureAwait(false);
             LastCloseReason = outcome.Reason;
             LastCloseError = outcome.Error;
-            if (outcome.Reason != MqttCloseReason.None) ConnectionLost?.Invoke(outcome.Reason, outcome.Error);
+            outcome = NoteTakeover(outcome, ref quickKicks);
+            LastCloseError = outcome.Error;
+            if (outcome.Reason != MqttCloseReason.None)
+            {
+                try { ConnectionLost?.Invoke(outcome.Reason, outcome.Error); } catch (Exception) { }
+            }
             if (_stopping || ct.IsCancellationRequested || outcome.Reason is MqttCloseReason.ClientDisconnected or MqttCloseReason.Disposed) break;
 
             if (outcome.WasAccepted) { failures = 0; lastSuccess = Now; }
@@ -166,6 +172,22 @@ public sealed partial class MqttClient
 
     private void GiveUp(Exception error) => FailEverything(error);
 
+    /// <summary>
+    /// A broker drops the older of two connections with one client id (MQTT-3.1.4-2): being closed right after
+    /// CONNACK, again and again, is the sign. Say so instead of a bare "broker closed".
+    /// </summary>
+    private CloseOutcome NoteTakeover(CloseOutcome outcome, ref int quickKicks)
+    {
+        bool quick = outcome.WasAccepted && outcome.Reason == MqttCloseReason.BrokerClosed && outcome.Lifetime < TimeSpan.FromSeconds(2);
+        quickKicks = quick ? quickKicks + 1 : 0;
+        if (quickKicks < 3) return outcome;
+        return outcome with
+        {
+            Error = new MqttClientException(MqttCloseReason.BrokerClosed,
+                $"{_options.Broker} closed the connection right after accepting it, {quickKicks} times in a row: another client probably uses the client id \"{_options.ClientId}\"", outcome.Error),
+        };
+    }
+
     /// <summary>Exponential backoff with full jitter: a random delay up to min(cap, initial × 2^(n-1)).</summary>
     internal static TimeSpan Backoff(int failures, ReconnectOptions policy)
     {
@@ -213,7 +235,7 @@ public sealed partial class MqttClient
         var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 4 * 1024, leaveOpen: true));
         var writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true));
         using var connection = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var accepted = new StrongBox<bool>();
+        var accepted = new AcceptedFlag();
         var readTask = ReadLoopAsync(reader, accepted, connection.Token);
         var writeTask = WriteLoopAsync(writer, connection.Token);
         var timerTask = TimerLoopAsync(connection.Token);
@@ -244,8 +266,8 @@ public sealed partial class MqttClient
         }
         Dispatch(events);
         if (ct.IsCancellationRequested && outcome.Reason == MqttCloseReason.None) outcome = new CloseOutcome(MqttCloseReason.Disposed, null);
-        return outcome with { WasAccepted = accepted.Value };
+        return outcome with { WasAccepted = accepted.Value, Lifetime = accepted.Value ? Now - accepted.At : TimeSpan.Zero };
     }
 
-    private sealed class StrongBox<T> { public T? Value; }
+    private sealed class AcceptedFlag { public bool Value; public TimeSpan At; }
 }

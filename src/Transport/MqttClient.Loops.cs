@@ -9,7 +9,7 @@ namespace ZeroDepMqtt.Transport;
 public sealed partial class MqttClient
 {
     /// <summary>The one reader: frames packets off the pipe, feeds them to the session, advances in finally.</summary>
-    private async Task<CloseOutcome> ReadLoopAsync(PipeReader reader, StrongBox<bool> accepted, CancellationToken ct)
+    private async Task<CloseOutcome> ReadLoopAsync(PipeReader reader, AcceptedFlag accepted, CancellationToken ct)
     {
         await Task.Yield();
         var events = new List<SessionEvent>();
@@ -35,6 +35,7 @@ public sealed partial class MqttClient
                         {
                             if (e.Kind != SessionEventKind.Connected) continue;
                             accepted.Value = true;
+                            accepted.At = Now;
                             // The broker kept no subscriptions: make them again.
                             if (_everConnected && (!e.SessionPresent || _options.CleanSession)) ResubscribeLocked();
                             _everConnected = true;
@@ -54,7 +55,7 @@ public sealed partial class MqttClient
                     {
                         _metrics.OnConnected();
                         _connectedOnce?.TrySetResult();
-                        Connected?.Invoke(e.SessionPresent);
+                        Raise(Connected, e.SessionPresent);
                     }
                     else if (e.Kind == SessionEventKind.ConnectionRefused)
                     {

@@ -39,7 +39,7 @@ public sealed partial class MqttClient : IAsyncDisposable
         _options = options;
         // Reads the CA and client certificate files now: a missing file or a key that does not match its
         // certificate fails here, naming both files, before any connection is tried.
-        if (options.Broker.UseTls) _tls = new Tls.TlsConnector(options.Tls ?? new Tls.TlsOptions());
+        if (options.Broker.UseTls) _tls = new Tls.TlsConnector(WithCloudDefaults(options.Broker, options.Tls ?? new Tls.TlsOptions()));
         else if (options.Tls is { InsecureSkipVerify: true } or { ClientCertificatePath: not null } or { RootCaPath: not null })
             throw new ArgumentException($"TLS options were given for {options.Broker}, which is not a TLS address (use ssl:// or tls://)", nameof(options));
         _session = new ClientSession(new ClientSessionOptions
@@ -91,6 +91,18 @@ public sealed partial class MqttClient : IAsyncDisposable
 
     /// <summary>Raised when a connection is accepted; the argument is CONNACK's Session Present.</summary>
     public event Action<bool>? Connected;
+
+    /// <summary>AWS IoT speaks MQTT on port 443 only to clients that offer ALPN <c>x-amzn-mqtt-ca</c>.</summary>
+    internal static Tls.TlsOptions WithCloudDefaults(BrokerAddress broker, Tls.TlsOptions tls)
+        => broker.Port == 443 && tls.ApplicationProtocols is null && broker.Host.EndsWith(".amazonaws.com", StringComparison.OrdinalIgnoreCase)
+            ? tls with { ApplicationProtocols = ["x-amzn-mqtt-ca"] }
+            : tls;
+
+    private void Raise<T>(Action<T>? handler, T arg)
+    {
+        // A throwing handler must not take the connection supervisor down with it.
+        try { handler?.Invoke(arg); } catch (Exception) { }
+    }
 
     private TimeSpan Now => Stopwatch.GetElapsedTime(_startTimestamp);
 
