@@ -36,7 +36,7 @@ public sealed partial class MqttClient
             if (_supervisor is null)
             {
                 _connectedOnce = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                _supervisor = Task.Run(SuperviseAsync);
+                _supervisor = Task.Run(SuperviseSafelyAsync);
             }
             connected = _connectedOnce!.Task;
         }
@@ -171,6 +171,20 @@ public sealed partial class MqttClient
     }
 
     private void GiveUp(Exception error) => FailEverything(error);
+
+    // A bug of ours in the supervisor must fail every pending publish loudly, never leave awaits hanging.
+    private async Task SuperviseSafelyAsync()
+    {
+        try
+        {
+            await SuperviseAsync().ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            LastCloseError = e;
+            GiveUp(new MqttClientException(MqttCloseReason.ProtocolError, $"internal error in the connection supervisor: {e.GetType().Name}: {e.Message}", e));
+        }
+    }
 
     /// <summary>
     /// A broker drops the older of two connections with one client id (MQTT-3.1.4-2): being closed right after
