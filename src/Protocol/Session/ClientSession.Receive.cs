@@ -74,7 +74,9 @@ public sealed partial class ClientSession
             case QualityOfService.ExactlyOnce:
                 _control.Enqueue(new ControlPacket(PacketType.PubRec, publish.PacketId));
                 // Until PUBREL, a repeat of this id is the same message: acknowledge, do not deliver twice (MQTT-4.3.3-2).
-                return _inboundQos2.Add(publish.PacketId);
+                // A repeat carries DUP (MQTT-3.3.1-1), so DUP 0 on an id we hold means the broker starts a new message
+                // with it: it lost its own state (a restart without persistence). Delivering it loses nothing.
+                return _inboundQos2.Add(publish.PacketId) || !publish.Dup;
             default:
                 return true;
         }

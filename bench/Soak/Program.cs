@@ -1,0 +1,2 @@
+using ZeroDepMqtt.Soak;
+return await SoakRun.MainAsync(args);
