@@ -74,6 +74,9 @@ public sealed partial class ClientSession
             case QualityOfService.ExactlyOnce:
                 _control.Enqueue(new ControlPacket(PacketType.PubRec, publish.PacketId));
                 // Until PUBREL, a repeat of this id is the same message: acknowledge, do not deliver twice (MQTT-4.3.3-2).
+                // A repeat carries DUP=1 (MQTT-3.3.1-1); DUP=0 on an id still awaiting PUBREL means the sender forgot
+                // that flow (a broker restarted from an older save yet reporting the session) and this is a new message.
+                if (!publish.Dup) { _inboundQos2.Add(publish.PacketId); return true; }
                 return _inboundQos2.Add(publish.PacketId);
             default:
                 return true;
