@@ -6,8 +6,16 @@ using ZeroDepMqtt.Transport.Tests.Support;
 namespace ZeroDepMqtt.Transport.Tests;
 
 /// <summary>Connecting to a real Mosquitto that is down at first, or that refuses the credentials.</summary>
-public sealed class MqttClientConnectionTests(ITestOutputHelper output)
+public sealed class MqttClientConnectionTests(ITestOutputHelper output) : IDisposable
 {
+    private readonly UnobservedTaskExceptions _unobserved = new();
+
+    /// <summary>No loop of the client may die with an exception nobody saw.</summary>
+    public void Dispose()
+    {
+        using (_unobserved) _unobserved.AssertNone();
+    }
+
     [Fact]
     public async Task ConnectAsync_keeps_retrying_while_the_broker_is_down_and_succeeds_once_it_starts()
     {

@@ -23,7 +23,6 @@ public sealed class MqttClientPublishTests(PlainMosquittoFixture fixture, ITestO
     [InlineData(MqttProtocolVersion.V311, QualityOfService.AtMostOnce)]
     [InlineData(MqttProtocolVersion.V311, QualityOfService.AtLeastOnce)]
     [InlineData(MqttProtocolVersion.V311, QualityOfService.ExactlyOnce)]
-    [Trait("spec", "MQTT-3.1.0-1")]
     [Trait("spec", "MQTT-4.6.0-6")]
     public Task Published_messages_reach_mosquitto_sub_byte_for_byte_and_in_order(MqttProtocolVersion version, QualityOfService qos) => output.OnFailureAsync(Broker, async () =>
     {
