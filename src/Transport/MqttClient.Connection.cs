@@ -269,8 +269,11 @@ public sealed partial class MqttClient
         await stream.DisposeAsync().ConfigureAwait(false);
         socket.Dispose();
         await Task.WhenAll(readTask, writeTask, timerTask).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
-        await reader.CompleteAsync().ConfigureAwait(false);
-        await writer.CompleteAsync().ConfigureAwait(false);
+        // The stream is closed: completing with an error releases the buffers without flushing what is left into it
+        // (a plain CompleteAsync would write to the disposed stream, throw, and end the supervisor unrecorded).
+        var closed = new IOException("the connection is closed");
+        try { await reader.CompleteAsync(closed).ConfigureAwait(false); } catch (Exception) { }
+        try { await writer.CompleteAsync(closed).ConfigureAwait(false); } catch (Exception) { }
 
         var events = new List<SessionEvent>();
         lock (_gate)
