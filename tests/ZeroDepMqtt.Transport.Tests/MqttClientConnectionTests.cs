@@ -73,7 +73,7 @@ public sealed class MqttClientConnectionTests(ITestOutputHelper output) : IDispo
             {
                 ProtocolVersion = version,
                 UserName = TestCredentials.UserName,
-                PasswordProvider = _ => ValueTask.FromResult<ReadOnlyMemory<byte>?>(Encoding.UTF8.GetBytes(secret)),
+                PasswordProvider = _ => ValueTask.FromResult<byte[]?>(Encoding.UTF8.GetBytes(secret)),
             };
             await using var client = new MqttClient(options);
             var e = await Assert.ThrowsAsync<MqttConnectionRefusedException>(() => client.ConnectAsync().AsTask().Within(TimeSpan.FromSeconds(10), "refused"));
@@ -89,7 +89,7 @@ public sealed class MqttClientConnectionTests(ITestOutputHelper output) : IDispo
             await using var ok = await TestClients.ConnectAsync(options with
             {
                 ClientId = TestClients.Id("pw-ok"),
-                PasswordProvider = _ => ValueTask.FromResult<ReadOnlyMemory<byte>?>(Encoding.UTF8.GetBytes(TestCredentials.Password)),
+                PasswordProvider = _ => ValueTask.FromResult<byte[]?>(Encoding.UTF8.GetBytes(TestCredentials.Password)),
             });
             Assert.True(ok.IsConnected);
         });
