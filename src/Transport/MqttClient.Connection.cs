@@ -228,6 +228,9 @@ public sealed partial class MqttClient
         await stream.DisposeAsync().ConfigureAwait(false);
         socket.Dispose();
         await Task.WhenAll(readTask, writeTask, timerTask).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        // The broker closes as soon as it reads DISCONNECT, so the read loop may report that first; the write loop
+        // returns ClientDisconnected only once DISCONNECT was flushed, which makes it the true reason.
+        if (writeTask.IsCompletedSuccessfully && writeTask.Result.Reason == MqttCloseReason.ClientDisconnected) outcome = writeTask.Result;
         await reader.CompleteAsync().ConfigureAwait(false);
         await writer.CompleteAsync().ConfigureAwait(false);
 
