@@ -122,13 +122,13 @@ public sealed class MqttSinkConfigTests(TestFiles files) : IClassFixture<TestFil
     }
 
     [Theory]
-    [InlineData("key.pem")]
-    [InlineData("key-ec.pem")]
-    [InlineData("key-rsa.pem")]
-    public void Unencrypted_key_formats_are_accepted(string key)
+    [InlineData("cert.pem", "key.pem")]
+    [InlineData("cert.pem", "key-ec.pem")]
+    [InlineData("cert-rsa.pem", "key-rsa.pem")]
+    public void Unencrypted_key_formats_are_accepted(string cert, string key)
     {
         var result = MqttSinkConfig.Parse(
-            $$"""{"server": "ssl://h", "topic": "t", "certificationPath": "cert.pem", "privateKeyPath": "{{key}}", "rootCaPath": "ca.pem"}""", files.Context);
+            $$"""{"server": "ssl://h", "topic": "t", "certificationPath": "{{cert}}", "privateKeyPath": "{{key}}", "rootCaPath": "ca.pem"}""", files.Context);
         Assert.True(result.IsValid, string.Join("; ", result.Errors));
         Assert.Equal(files.PathOf("ca.pem"), result.Settings!.RootCaPath);
     }
