@@ -151,7 +151,7 @@ public sealed class PublishVerb : IVerb
         {
             double rate = elapsed.TotalSeconds > 0 ? completion.Acknowledged / elapsed.TotalSeconds : 0;
             console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"zdmqtt: {completion.Sent} message(s) published to {topic}, all delivered ({elapsed.TotalSeconds:0.00} s, {rate:0} msg/s)"));
+                $"zdmqtt: {completion.Sent} message(s) published to {topic}, all delivered ({Duration(elapsed)}, {rate:0} msg/s)"));
             return ExitCode.Success;
         }
         if (inputError is not null) console.Error.WriteLine($"zdmqtt: {inputError}");
@@ -161,6 +161,10 @@ public sealed class PublishVerb : IVerb
             console.Error.WriteLine($"zdmqtt: {notDelivered} of {completion.Sent} message(s) to {topic} not acknowledged: {reason}");
         return ExitCode.Failure;
     }
+
+    private static string Duration(TimeSpan t) => t.TotalSeconds < 1
+        ? string.Create(CultureInfo.InvariantCulture, $"{t.TotalMilliseconds:0} ms")
+        : string.Create(CultureInfo.InvariantCulture, $"{t.TotalSeconds:0.00} s");
 
     private static TimeSpan GiveUpAfter(string? text)
     {
