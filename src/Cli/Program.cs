@@ -9,7 +9,13 @@ public static class Program
         try
         {
             using var cancel = new CancellationTokenSource();
-            Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+            // The first Ctrl-C stops reading and flushes what is in flight; a second one ends the process at once.
+            Console.CancelKeyPress += (_, e) =>
+            {
+                if (cancel.IsCancellationRequested) return;
+                e.Cancel = true;
+                cancel.Cancel();
+            };
             return (int)CommandLine.RunAsync(args, CliConsole.System, cancel.Token).AsTask().GetAwaiter().GetResult();
         }
         catch (Exception e)

@@ -28,6 +28,7 @@ public sealed class TestFiles : IDisposable
             new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, 1000)) + "\n");
         using var rsa = RSA.Create(2048);
         Write("key-rsa.pem", rsa.ExportRSAPrivateKeyPem() + "\n");
+        // Its own certificate: the config check requires that a key matches its certificate.
         using var rsaCert = new CertificateRequest("CN=zdmqtt test rsa client", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
             .CreateSelfSigned(Now.AddDays(-1), Now.AddYears(1));
         Write("cert-rsa.pem", rsaCert.ExportCertificatePem() + "\n");

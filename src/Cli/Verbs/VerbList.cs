@@ -1,10 +1,10 @@
 namespace ZeroDepMqtt.Cli.Verbs;
 
-/// <summary>Every verb, in help order. The publish verb slots in here.</summary>
+/// <summary>Every verb, in help order. Add new verbs here.</summary>
 public static class VerbList
 {
     /// <summary>The verbs.</summary>
-    public static IReadOnlyList<IVerb> All { get; } = [new ValidateVerb()];
+    public static IReadOnlyList<IVerb> All { get; } = [new PublishVerb(), new ValidateVerb()];
 
     /// <summary>The verb named <paramref name="name"/>, or null.</summary>
     public static IVerb? Find(string name)

@@ -122,7 +122,7 @@ public sealed class CommandLineTests(TestFiles files) : IClassFixture<TestFiles>
 
     [Theory]
     [InlineData(new string[0], "Usage: zdmqtt <command>")]
-    [InlineData(new[] { "frobnicate" }, "zdmqtt: unknown command \"frobnicate\"; commands: validate")]
+    [InlineData(new[] { "frobnicate" }, "zdmqtt: unknown command \"frobnicate\"; commands: publish, validate")]
     [InlineData(new[] { "validate" }, "zdmqtt: validate: --config is required")]
     [InlineData(new[] { "validate", "--config" }, "zdmqtt: validate: --config needs a value")]
     [InlineData(new[] { "validate", "--colour", "x" }, "zdmqtt: validate: unknown option --colour")]

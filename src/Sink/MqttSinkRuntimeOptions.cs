@@ -1,0 +1,33 @@
+namespace ZeroDepMqtt.Sink;
+
+/// <summary>
+/// How an <see cref="MqttSink"/> behaves at run time: settings that the eKuiper options do not have. Every property
+/// has a documented default; <c>new MqttSinkRuntimeOptions()</c> suits a long-running publisher.
+/// </summary>
+public sealed record MqttSinkRuntimeOptions
+{
+    /// <summary>How long <see cref="MqttSink.StartAsync"/> keeps trying to reach the broker before it fails with
+    /// <see cref="SinkErrorKind.Unreachable"/>. A refusal (CONNACK) or a TLS failure fails at once. Default: 30 s.</summary>
+    public TimeSpan ConnectGiveUpAfter { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>After a connection was lost: give up when no new connection succeeded for this long; every message
+    /// not yet acknowledged then fails. Default: null (keep reconnecting, with backoff, forever).</summary>
+    public TimeSpan? ReconnectGiveUpAfter { get; init; }
+
+    /// <summary>How long <see cref="MqttSink.CompleteAsync"/> waits for messages not yet acknowledged (QoS 1/2) or
+    /// not yet written (QoS 0) before it disconnects and counts them as unacknowledged. Default: 10 s.</summary>
+    public TimeSpan DisconnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The most QoS 1/2 messages awaiting acknowledgement at once (the in-flight window). Default: 256.</summary>
+    public int MaxInFlight { get; init; } = 256;
+
+    /// <summary>The most messages waiting to be sent while the window is full or the broker is away; when full,
+    /// <see cref="MqttSink.PublishAsync(ReadOnlyMemory{byte}, CancellationToken)"/> waits. Default: 10,000.</summary>
+    public int MaxQueuedMessages { get; init; } = 10_000;
+
+    /// <summary>MQTT Keep Alive in seconds; 0 turns it off. Default: 60.</summary>
+    public ushort KeepAliveSeconds { get; init; } = 60;
+
+    /// <summary>How long one connection attempt (TCP, TLS and CONNACK) may take. Default: 10 s.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+}

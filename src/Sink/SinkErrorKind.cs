@@ -1,0 +1,20 @@
+namespace ZeroDepMqtt.Sink;
+
+/// <summary>What kind of failure an <see cref="MqttSinkException"/> reports.</summary>
+public enum SinkErrorKind
+{
+    /// <summary>The settings cannot be used (a TLS file changed or vanished since it was checked).</summary>
+    Configuration,
+
+    /// <summary>The broker could not be reached within the give-up time (network error, timeout).</summary>
+    Unreachable,
+
+    /// <summary>The broker refused the connection in CONNACK (bad user name or password, not authorized, ...).</summary>
+    Refused,
+
+    /// <summary>The TLS handshake failed (untrusted or mismatched server certificate, refused client certificate).</summary>
+    TlsFailure,
+
+    /// <summary>The sink was stopped or cancelled before it was connected.</summary>
+    Stopped,
+}

@@ -1,0 +1,64 @@
+using System.Text;
+using ZeroDepMqtt.Transport;
+using ZeroDepMqtt.Transport.Tls;
+
+namespace ZeroDepMqtt.Sink;
+
+/// <summary>
+/// The one place where sink settings become client options: which eKuiper option ends up where in
+/// <see cref="MqttClientOptions"/>. <see cref="MqttSink"/> uses it; a program that wants the raw
+/// <see cref="MqttClient"/> with the same configuration can too.
+/// </summary>
+public static class SinkSettingsMapping
+{
+    /// <summary>ALPN protocol AWS IoT needs for MQTT on port 443.</summary>
+    internal const string AwsAlpn = "x-amzn-mqtt-ca";
+
+    /// <summary>The client options for <paramref name="settings"/> and <paramref name="runtime"/>.</summary>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static MqttClientOptions ToClientOptions(SinkSettings settings, MqttSinkRuntimeOptions runtime)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(runtime);
+        return new MqttClientOptions
+        {
+            Broker = settings.Broker,
+            ClientId = settings.ClientId,
+            ProtocolVersion = settings.ProtocolVersion,
+            // Clean session off: the broker keeps the QoS 1/2 state across reconnects, which is what makes
+            // QoS 2 exactly-once and lets unacknowledged QoS 1 messages be resent with DUP.
+            CleanSession = false,
+            KeepAliveSeconds = runtime.KeepAliveSeconds,
+            ConnectTimeout = runtime.ConnectTimeout,
+            UserName = settings.Username,
+            PasswordProvider = PasswordProvider(settings.Password),
+            Tls = settings.Broker.UseTls ? Tls(settings) : null,
+            MaxInFlight = runtime.MaxInFlight,
+            MaxQueuedMessages = runtime.MaxQueuedMessages,
+            Reconnect = new ReconnectOptions { GiveUpAfter = runtime.ReconnectGiveUpAfter },
+            DisconnectTimeout = runtime.DisconnectTimeout,
+        };
+    }
+
+    private static Func<CancellationToken, ValueTask<byte[]?>>? PasswordProvider(string? password)
+    {
+        if (password is null) return null;
+        // Encoded once; the provider is called before every connection attempt.
+        byte[] utf8 = Encoding.UTF8.GetBytes(password);
+        return _ => ValueTask.FromResult<byte[]?>(utf8);
+    }
+
+    private static TlsOptions Tls(SinkSettings settings) => new()
+    {
+        RootCaPath = settings.RootCaPath,
+        InsecureSkipVerify = settings.InsecureSkipVerify,
+        ClientCertificatePath = settings.CertificatePath,
+        PrivateKeyPath = settings.PrivateKeyPath,
+        PrivateKeyPassphrase = settings.PrivateKeyPassphrase,
+        // AWS IoT serves MQTT on 443 only to clients that ask for this ALPN protocol.
+        ApplicationProtocols = IsAwsOn443(settings.Broker) ? [AwsAlpn] : null,
+    };
+
+    private static bool IsAwsOn443(BrokerAddress broker)
+        => broker.Port == 443 && broker.Host.EndsWith(".amazonaws.com", StringComparison.OrdinalIgnoreCase);
+}
