@@ -121,6 +121,18 @@ public sealed class MqttSinkConfigTests(TestFiles files) : IClassFixture<TestFil
         Assert.True(MqttSinkConfig.Parse($$"""{"server": "tcp://h", "topic": "t", "clientId": "{{new string('c', 100)}}", "protocolVersion": "3.1.1"}""", files.Context).IsValid);
     }
 
+    [Fact]
+    public void A_key_that_does_not_match_its_certificate_is_an_error_naming_both_files()
+    {
+        var result = MqttSinkConfig.Parse(
+            """{"server": "ssl://h", "topic": "t", "certificationPath": "cert.pem", "privateKeyPath": "key-rsa.pem"}""", files.Context);
+        var error = Assert.Single(result.Errors);
+        Assert.Equal("privateKeyPath", error.Option);
+        Assert.Contains("does not match", error.Message);
+        Assert.Contains(files.PathOf("cert.pem"), error.Message);
+        Assert.Contains(files.PathOf("key-rsa.pem"), error.Message);
+    }
+
     [Theory]
     [InlineData("cert.pem", "key.pem")]
     [InlineData("cert.pem", "key-ec.pem")]
