@@ -14,6 +14,8 @@ internal static class MosquittoConfig
         if (MosquittoBroker.GetEffectiveUserId() == 0) c.AppendLine("user root");
         c.AppendLine("per_listener_settings false");
         c.AppendLine($"listener {broker.Port} {broker.Host}");
+        // Without it the broker's Nagle algorithm holds acks back for the client's delayed ACK (about 40 ms).
+        c.AppendLine("set_tcp_nodelay true");
         c.AppendLine($"log_dest file {broker.LogPath}");
         foreach (var type in options.LogTypes) c.AppendLine($"log_type {type}");
         c.AppendLine("log_timestamp true");
