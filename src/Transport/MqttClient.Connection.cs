@@ -270,7 +270,9 @@ public sealed partial class MqttClient
         socket.Dispose();
         await Task.WhenAll(readTask, writeTask, timerTask).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
         await reader.CompleteAsync().ConfigureAwait(false);
-        await writer.CompleteAsync().ConfigureAwait(false);
+        // With an exception, the writer drops what it still buffers; without one it would flush it into the disposed
+        // stream and throw ObjectDisposedException out of the supervisor (seen when a broker stops mid-burst).
+        await writer.CompleteAsync(ConnectionEnded).ConfigureAwait(false);
 
         var events = new List<SessionEvent>();
         lock (_gate)
@@ -284,4 +286,6 @@ public sealed partial class MqttClient
     }
 
     private sealed class AcceptedFlag { public bool Value; public TimeSpan At; }
+
+    private static readonly IOException ConnectionEnded = new("the connection ended; unsent bytes are dropped and the session re-sends what it must");
 }
