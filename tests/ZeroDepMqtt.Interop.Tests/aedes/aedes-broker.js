@@ -1,0 +1,46 @@
+// The aedes broker of the interop tests: `node aedes-broker.js <port> [user password]`.
+// In-memory (aedes' default persistence): a restart loses sessions and retained messages.
+// Listens on 127.0.0.1 only; exits when its stdin closes, so a crashed test run leaves no broker behind.
+import net from 'node:net'
+import { Aedes } from 'aedes'
+
+const [port, user, password] = process.argv.slice(2)
+if (!port) {
+  console.error('usage: node aedes-broker.js <port> [user password]')
+  process.exit(2)
+}
+
+const log = (...args) => console.log(new Date().toISOString().slice(11, 23), ...args)
+const aedes = await Aedes.createBroker()
+
+if (user !== undefined) {
+  // No error object: aedes then answers CONNACK 5 (not authorized), its default for a refused login.
+  aedes.authenticate = (client, username, pass, done) => {
+    const ok = username === user && pass !== undefined && pass !== null && pass.toString('utf8') === password
+    log('authenticate', client.id, ok ? 'accepted' : 'refused')
+    done(null, ok)
+  }
+}
+
+aedes.on('client', client => log('client', client.id))
+aedes.on('clientDisconnect', client => log('disconnect', client.id))
+aedes.on('clientError', (client, err) => log('client error', client.id, err.message))
+aedes.on('connectionError', (client, err) => log('connection error', client?.id, err.message))
+aedes.on('subscribe', (subs, client) => log('subscribe', client?.id, subs.map(s => `${s.topic}@${s.qos}`).join(' ')))
+
+const server = net.createServer(aedes.handle)
+server.listen(Number(port), '127.0.0.1', () => log('listening', port))
+server.on('error', err => {
+  console.error('server error', err.message)
+  process.exit(1)
+})
+
+const stop = () => {
+  log('stopping')
+  server.close()
+  aedes.close(() => process.exit(0))
+}
+process.on('SIGTERM', stop)
+process.on('SIGINT', stop)
+process.stdin.on('end', stop)
+process.stdin.resume()
