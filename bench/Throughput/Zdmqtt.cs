@@ -20,8 +20,8 @@ internal static class Zdmqtt
         foreach (var (path, kind) in candidates)
         {
             if (!File.Exists(path)) continue;
-            // `zdmqtt help publish` exits 0 only when the verb exists.
-            using var p = Process.Start(new ProcessStartInfo(path, ["help", "publish"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+            // `zdmqtt publish --help` exits 0 only when the verb exists (an unknown verb is a usage error).
+            using var p = Process.Start(new ProcessStartInfo(path, ["publish", "--help"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
             p.StandardOutput.ReadToEnd();
             p.StandardError.ReadToEnd();
             p.WaitForExit();
