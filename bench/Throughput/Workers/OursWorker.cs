@@ -29,11 +29,14 @@ internal static class OursWorker
         var slots = new ValueTask[ring];
 
         await PublishAsync(client, TopicName.Create(a.WarmupTopic), payload, a.QoS, a.Warmup, a.Window, slots);
+        using var sampler = AllocationSampler.StartIfAsked();
         var meter = new PhaseMeter();
+        sampler?.Begin();
         long flushes = client.Metrics.Flushes;
         meter.Start();
         await PublishAsync(client, TopicName.Create(a.Topic), payload, a.QoS, a.Count, a.Window, slots);
         var result = meter.Stop(client.Metrics.Flushes - flushes);
+        sampler?.Report();
         await client.DisconnectAsync();
         return result;
     }
