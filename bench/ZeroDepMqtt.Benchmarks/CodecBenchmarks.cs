@@ -18,10 +18,14 @@ public class CodecBenchmarks
     private readonly FixedBufferWriter _writer = new(4096);
     private Publish _publishQos0;
     private Publish _publishQos1;
+    private Publish _publishQos0Kb;
+    private Publish _publishQos1Kb;
     private readonly PubAck _pubAck = new(4242);
     private ReadOnlySequence<byte> _publishBytes;
+    private ReadOnlySequence<byte> _publishKbBytes;
     private ReadOnlySequence<byte> _pubAckBytes;
     private ReadOnlySequence<byte> _stream;
+    private ReadOnlySequence<byte> _streamKb;
 
     [GlobalSetup]
     public void Setup()
@@ -29,12 +33,22 @@ public class CodecBenchmarks
         var topic = TopicName.Create("devices/demo_001/messages/events/");
         var payload = new byte[64];
         new Random(1).NextBytes(payload);
+        var payloadKb = new byte[1024];
+        new Random(2).NextBytes(payloadKb);
         _publishQos0 = new Publish(topic, payload);
         _publishQos1 = new Publish(topic, payload, QualityOfService.AtLeastOnce, packetId: 17);
+        _publishQos0Kb = new Publish(topic, payloadKb);
+        _publishQos1Kb = new Publish(topic, payloadKb, QualityOfService.AtLeastOnce, packetId: 17);
         _publishBytes = new ReadOnlySequence<byte>(Encode(w => _publishQos1.WriteTo(w)));
+        _publishKbBytes = new ReadOnlySequence<byte>(Encode(w => _publishQos1Kb.WriteTo(w)));
         _pubAckBytes = new ReadOnlySequence<byte>(Encode(w => _pubAck.WriteTo(w)));
+        _stream = Stream(topic, payload);
+        _streamKb = Stream(topic, payloadKb);
+    }
 
-        // 1,000 packets as a broker would send them to a publisher and subscriber: PUBLISH and acks mixed.
+    /// <summary>1,000 packets as a broker would send them to a publisher and subscriber: PUBLISH and acks mixed, in TCP-segment-sized pieces.</summary>
+    private static ReadOnlySequence<byte> Stream(TopicName topic, byte[] payload)
+    {
         var all = new ArrayBufferWriter<byte>();
         for (int i = 0; i < StreamPackets; i++)
         {
@@ -46,7 +60,7 @@ public class CodecBenchmarks
         var parts = new List<ReadOnlyMemory<byte>>();
         for (int at = 0; at < bytes.Length; at += SegmentSize)
             parts.Add(bytes.AsMemory(at, Math.Min(SegmentSize, bytes.Length - at)));
-        _stream = Chain.Of(parts);
+        return Chain.Of(parts);
     }
 
     private static byte[] Encode(Action<IBufferWriter<byte>> write)
@@ -73,6 +87,22 @@ public class CodecBenchmarks
     }
 
     [Benchmark]
+    public int EncodePublishQos0_1KB()
+    {
+        _writer.Reset();
+        _publishQos0Kb.WriteTo(_writer);
+        return _writer.Written;
+    }
+
+    [Benchmark]
+    public int EncodePublishQos1_1KB()
+    {
+        _writer.Reset();
+        _publishQos1Kb.WriteTo(_writer);
+        return _writer.Written;
+    }
+
+    [Benchmark]
     public int EncodePubAck()
     {
         _writer.Reset();
@@ -90,6 +120,15 @@ public class CodecBenchmarks
     }
 
     [Benchmark]
+    public long DecodePublish1KB()
+    {
+        var buffer = _publishKbBytes;
+        MqttFrameReader.TryRead(ref buffer, MqttFrameReader.DefaultMaxPacketSize, out var frame);
+        var p = Publish.Read(frame, MqttProtocolVersion.V311);
+        return p.PacketId + p.Payload.Length;
+    }
+
+    [Benchmark]
     public int DecodePubAck()
     {
         var buffer = _pubAckBytes;
@@ -98,9 +137,13 @@ public class CodecBenchmarks
     }
 
     [Benchmark(OperationsPerInvoke = StreamPackets)]
-    public long DecodeStream1000In1460ByteSegments()
+    public long DecodeStream1000In1460ByteSegments() => DecodeStream(_stream);
+
+    [Benchmark(OperationsPerInvoke = StreamPackets)]
+    public long DecodeStream1000In1460ByteSegments_1KB() => DecodeStream(_streamKb);
+
+    private static long DecodeStream(ReadOnlySequence<byte> buffer)
     {
-        var buffer = _stream;
         long sum = 0;
         while (MqttFrameReader.TryRead(ref buffer, MqttFrameReader.DefaultMaxPacketSize, out var frame))
         {
@@ -112,9 +155,10 @@ public class CodecBenchmarks
     }
 
     /// <summary>A fixed array-backed writer that is reset between operations, so encoding allocates nothing.</summary>
-    private sealed class FixedBufferWriter(int capacity) : IBufferWriter<byte>
+    internal sealed class FixedBufferWriter(int capacity) : IBufferWriter<byte>
     {
         private readonly byte[] _buffer = new byte[capacity];
+        public byte[] Buffer => _buffer;
         public int Written { get; private set; }
         public void Reset() => Written = 0;
         public void Advance(int count) => Written += count;
@@ -122,7 +166,7 @@ public class CodecBenchmarks
         public Span<byte> GetSpan(int sizeHint = 0) => _buffer.AsSpan(Written);
     }
 
-    private sealed class Chain : ReadOnlySequenceSegment<byte>
+    internal sealed class Chain : ReadOnlySequenceSegment<byte>
     {
         private Chain(ReadOnlyMemory<byte> memory, long index) { Memory = memory; RunningIndex = index; }
 

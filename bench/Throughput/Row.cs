@@ -1,0 +1,58 @@
+using ZeroDepMqtt.Protocol;
+
+namespace ZeroDepMqtt.Bench.Throughput;
+
+internal enum Publisher { Ours, Zdmqtt, MqttNet, MosquittoPub, Raw }
+
+/// <summary>One line of the table: a publisher, its mode, a QoS and payload size, and how many messages a run sends.</summary>
+internal sealed record Row(Publisher Publisher, QualityOfService QoS, int Size, int Window, int Count, string Label)
+{
+    public string Group => $"qos{(int)QoS}/{SizeName(Size)}";
+    public string Id => $"{Group}/{Label}";
+
+    public static string SizeName(int size) => size >= 1024 && size % 1024 == 0 ? $"{size / 1024}KB" : $"{size}B";
+
+    /// <summary>
+    /// The matrix: for each QoS and payload, every publisher. Counts aim at one to two seconds per run on a
+    /// 2-core machine, where one single-threaded Mosquitto is the bottleneck; sequential QoS 1/2 runs wait a
+    /// round trip per message and send a tenth.
+    /// </summary>
+    public static List<Row> Plan(BenchOptions o)
+    {
+        var rows = new List<Row>();
+        foreach (var qos in new[] { QualityOfService.AtMostOnce, QualityOfService.AtLeastOnce, QualityOfService.ExactlyOnce })
+        foreach (var size in new[] { 64, 1024 })
+        {
+            int baseCount = (qos, size) switch
+            {
+                (QualityOfService.AtMostOnce, 64) => 200_000,
+                (QualityOfService.AtMostOnce, _) => 100_000,
+                (QualityOfService.AtLeastOnce, 64) => 100_000,
+                (QualityOfService.AtLeastOnce, _) => 50_000,
+                (_, 64) => 50_000,
+                _ => 25_000,
+            };
+            int n = Scaled(baseCount, o.Scale);
+            int seq = qos == QualityOfService.AtMostOnce ? Scaled(baseCount / 2, o.Scale) : Scaled(baseCount / 10, o.Scale);
+            if (qos == QualityOfService.AtMostOnce)
+            {
+                rows.Add(new Row(Publisher.Ours, qos, size, 0, seq, "ours seq"));
+                rows.Add(new Row(Publisher.Ours, qos, size, 256, n, "ours ring w256"));
+            }
+            else
+            {
+                foreach (int w in o.Windows) rows.Add(new Row(Publisher.Ours, qos, size, w, n, $"ours w{w}"));
+            }
+            rows.Add(new Row(Publisher.Zdmqtt, qos, size, 0, n, "zdmqtt publish"));
+            rows.Add(new Row(Publisher.MqttNet, qos, size, 0, seq, "MQTTnet seq"));
+            rows.Add(new Row(Publisher.MqttNet, qos, size, 256, n, "MQTTnet w256"));
+            // mosquitto_pub -l stops at its 65,535th QoS 1/2 message and still exits 0 (DESIGN.md).
+            rows.Add(new Row(Publisher.MosquittoPub, qos, size, 0, qos == QualityOfService.AtMostOnce ? n : Math.Min(n, 60_000), "mosquitto_pub -l"));
+            int ceilingWindow = qos switch { QualityOfService.AtMostOnce => 0, QualityOfService.AtLeastOnce => 4096, _ => 256 };
+            rows.Add(new Row(Publisher.Raw, qos, size, ceilingWindow, n, ceilingWindow == 0 ? "raw ceiling" : $"raw ceiling w{ceilingWindow}"));
+        }
+        return rows;
+    }
+
+    private static int Scaled(int count, double scale) => Math.Max(100, (int)(count * scale));
+}

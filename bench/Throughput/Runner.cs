@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using System.Text;
+using ZeroDepMqtt.Bench.Throughput.Workers;
+using ZeroDepMqtt.Protocol;
+
+namespace ZeroDepMqtt.Bench.Throughput;
+
+/// <summary>
+/// Runs one row once against the shared broker: a fresh counting subscriber on a topic of its own, then the
+/// publisher as a child process. A message counts when the subscriber has it; the rate is messages over the time
+/// from the first publish (the worker's own timestamp; for external tools, the first arrival) to the last arrival.
+/// </summary>
+internal sealed class Runner(MosquittoBroker broker, BenchOptions options, Zdmqtt.Located? zdmqtt, string workDir)
+{
+    private static readonly TimeSpan Idle = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan ChildTimeout = TimeSpan.FromMinutes(3);
+    private int _runs;
+    private readonly Dictionary<(int, int), string> _inputs = [];
+
+    public RunResult Run(Row row)
+    {
+        string topic = $"bench/{Environment.ProcessId}/{Interlocked.Increment(ref _runs)}";
+        using var subscriber = CountingSubscriber.Start(broker.Port, topic, row.QoS);
+        return row.Publisher switch
+        {
+            Publisher.Ours => RunWorker("ours", row, topic, subscriber),
+            Publisher.MqttNet => RunWorker("mqttnet", row, topic, subscriber),
+            Publisher.Raw => RunWorker("raw", row, topic, subscriber),
+            Publisher.Zdmqtt => RunZdmqtt(row, topic, subscriber),
+            Publisher.MosquittoPub => RunExternal(row, subscriber, options.MosquittoPub,
+                ["-h", "127.0.0.1", "-p", Str(broker.Port), "-t", topic, "-q", Str((int)row.QoS), "-i", "bench-mosquitto-pub", "-l"], stdinFile: Input(row)),
+            _ => throw new ArgumentOutOfRangeException(nameof(row)),
+        };
+    }
+
+    private RunResult RunWorker(string client, Row row, string topic, CountingSubscriber subscriber)
+    {
+        var args = new WorkerArgs(client, broker.Port, topic, row.QoS, row.Size, row.Count, row.Window,
+            Warmup: Math.Min(20_000, Math.Max(1_000, row.Count / 5)));
+        var (exit, stdout, stderr) = RunChild(SelfCommand(), args.ToArgs(), null, subscriber, row.Count, out _);
+        WorkerResult? result = null;
+        foreach (var line in stdout.Split('\n')) result ??= WorkerResult.TryParse(line.Trim());
+        if (exit != 0 || result is null) return RunResult.Failed($"worker exited {exit}: {FirstLine(stderr)}");
+        var check = Check(row, subscriber);
+        if (check is not null) return RunResult.Failed(check);
+        double seconds = Stopwatch.GetElapsedTime(result.StartTimestamp, subscriber.LastTimestamp).TotalSeconds;
+        return new RunResult(row.Count, row.Count / seconds, result.Cpu.TotalMicroseconds / row.Count, false,
+            (double)result.AllocatedBytes / row.Count, result.Flushes > 0 ? (double)row.Count / result.Flushes : null, null);
+    }
+
+    private RunResult RunZdmqtt(Row row, string topic, CountingSubscriber subscriber)
+    {
+        if (zdmqtt is null) return RunResult.Failed("n/a (zdmqtt publish not built)");
+        var config = Path.Combine(workDir, $"zdmqtt-{_runs}.json");
+        File.WriteAllText(config, $$"""
+            {"server": "tcp://127.0.0.1:{{broker.Port}}", "topic": "{{topic}}", "qos": {{(int)row.QoS}},
+             "protocolVersion": "3.1.1", "clientId": "bench-zdmqtt"}
+            """);
+        return RunExternal(row, subscriber, zdmqtt.Path, ["publish", "--config", config, "--input", Input(row)], stdinFile: null);
+    }
+
+    private RunResult RunExternal(Row row, CountingSubscriber subscriber, string executable, string[] args, string? stdinFile)
+    {
+        var (exit, _, stderr) = RunChild(executable, args, stdinFile, subscriber, row.Count, out var cpu);
+        if (exit != 0) return RunResult.Failed($"{Path.GetFileName(executable)} exited {exit}: {FirstLine(stderr)}");
+        var check = Check(row, subscriber);
+        if (check is not null) return RunResult.Failed(check);
+        // No timestamp from inside the tool: start at the first arrival (one message's latency later than its publish).
+        double seconds = Stopwatch.GetElapsedTime(subscriber.FirstTimestamp, subscriber.LastTimestamp).TotalSeconds;
+        return new RunResult(row.Count, (row.Count - 1) / seconds, cpu.TotalMicroseconds / row.Count, true, null, null, null);
+    }
+
+    private static string? Check(Row row, CountingSubscriber subscriber)
+    {
+        if (subscriber.Count < row.Count) return $"LOST {row.Count - subscriber.Count} of {row.Count}";
+        if (subscriber.Count > row.Count) return $"{subscriber.Count - row.Count} extra (duplicates)";
+        if (subscriber.LastPayloadLength != row.Size) return $"payload {subscriber.LastPayloadLength} B arrived, {row.Size} B sent";
+        return null;
+    }
+
+    /// <summary>
+    /// Starts a child (stdin from a file through <c>sh -c 'exec … &lt; file'</c>, so the child is still the process
+    /// measured), waits for it and then for the subscriber; CPU from getrusage(RUSAGE_CHILDREN).
+    /// </summary>
+    private static (int Exit, string Stdout, string Stderr) RunChild(string[] command, string[] args, string? stdinFile,
+        CountingSubscriber subscriber, long expected, out TimeSpan cpu)
+    {
+        ProcessStartInfo psi;
+        var all = command.Skip(1).Concat(args).ToArray();
+        if (stdinFile is null) psi = new ProcessStartInfo(command[0], all);
+        else psi = new ProcessStartInfo("/bin/sh", ["-c", "exec \"$0\" \"$@\" < \"$STDIN_FILE\"", command[0], .. all]) { Environment = { ["STDIN_FILE"] = stdinFile } };
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
+        psi.UseShellExecute = false;
+        var before = ChildCpu.Now();
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {command[0]}");
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(ChildTimeout))
+        {
+            p.Kill();
+            p.WaitForExit();
+        }
+        cpu = ChildCpu.Now() - before;
+        subscriber.WaitFor(expected, Idle);
+        return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    private static (int, string, string) RunChild(string executable, string[] args, string? stdinFile, CountingSubscriber subscriber, long expected, out TimeSpan cpu)
+        => RunChild([executable], args, stdinFile, subscriber, expected, out cpu);
+
+    /// <summary>This tool as a command: its apphost, or <c>dotnet Throughput.dll</c>.</summary>
+    private static string[] SelfCommand()
+    {
+        var process = Environment.ProcessPath!;
+        return Path.GetFileNameWithoutExtension(process) == "dotnet" ? [process, Assembly.GetEntryAssembly()!.Location] : [process];
+    }
+
+    /// <summary>A file of <see cref="Row.Count"/> lines, each a payload of <see cref="Row.Size"/> bytes, for the CLI tools.</summary>
+    private string Input(Row row)
+    {
+        if (_inputs.TryGetValue((row.Size, row.Count), out var path)) return path;
+        path = Path.Combine(workDir, $"lines-{row.Size}-{row.Count}.txt");
+        var line = new WorkerArgs("", 0, "", QualityOfService.AtMostOnce, row.Size, 0, 0, 0).Payload();
+        using (var f = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+        {
+            for (int i = 0; i < row.Count; i++) { f.Write(line); f.WriteByte((byte)'\n'); }
+        }
+        _inputs[(row.Size, row.Count)] = path;
+        return path;
+    }
+
+    private static string FirstLine(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.Trim() ?? "";
+    private static string Str(int value) => value.ToString(CultureInfo.InvariantCulture);
+}
