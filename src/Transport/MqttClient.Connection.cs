@@ -81,10 +81,13 @@ public sealed partial class MqttClient
         {
             _stopping = true;
             sendDisconnect = _session.State == SessionState.Connected;
-            if (sendDisconnect) _session.RequestDisconnect();
+            if (sendDisconnect)
+            {
+                _session.RequestDisconnect();
+                PumpLocked();
+            }
         }
-        if (sendDisconnect) _writeSignal.Set();
-        else _lifetime.Cancel();
+        if (!sendDisconnect) _lifetime.Cancel();
         try
         {
             await _supervisor.WaitAsync(_options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
@@ -247,41 +250,45 @@ public sealed partial class MqttClient
         }
 
         var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 4 * 1024, leaveOpen: true));
-        var writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true));
+        var output = CreateOutputPipe();
         using var connection = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var accepted = new AcceptedFlag();
+        lock (_gate)
+        {
+            _output = output;
+            _outputPending = 0;
+            PumpLocked();   // CONNECT, alone until CONNACK (MQTT-3.1.0-1)
+        }
         var readTask = ReadLoopAsync(reader, accepted, connection.Token);
-        var writeTask = WriteLoopAsync(writer, connection.Token);
+        var sendTask = SendLoopAsync(output.Reader, stream, connection.Token);
         var timerTask = TimerLoopAsync(connection.Token);
-        _writeSignal.Set();
 
-        var first = await Task.WhenAny(readTask, writeTask, timerTask).ConfigureAwait(false);
+        var first = await Task.WhenAny(readTask, sendTask, timerTask).ConfigureAwait(false);
         var outcome = await first.ConfigureAwait(false);
         lock (_gate)
         {
             // After our DISCONNECT the broker closes too; whichever loop noticed first, the reason is ours.
             if (_session.State == SessionState.Disconnecting) outcome = new CloseOutcome(MqttCloseReason.ClientDisconnected, null);
+            _output = null;
         }
         connection.Cancel();
-        _writeSignal.Set();
-        // Closing the socket ends a read or flush that is still pending.
+        // Closing the socket ends a read or write that is still pending.
         try { socket.Shutdown(SocketShutdown.Both); } catch (Exception) { }
         await stream.DisposeAsync().ConfigureAwait(false);
         socket.Dispose();
-        await Task.WhenAll(readTask, writeTask, timerTask).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
-        // The stream is closed: completing with an error releases the buffers without flushing what is left into it
-        // (a plain CompleteAsync would write to the disposed stream, throw, and end the supervisor unrecorded).
+        await Task.WhenAll(readTask, sendTask, timerTask).ContinueWith(static t => _ = t.Exception, TaskScheduler.Default).ConfigureAwait(false);
+        // Unsent bytes are dropped: the session re-sends every QoS 1/2 message that was not acknowledged.
         var closed = new IOException("the connection is closed");
         try { await reader.CompleteAsync(closed).ConfigureAwait(false); } catch (Exception) { }
-        try { await writer.CompleteAsync(closed).ConfigureAwait(false); } catch (Exception) { }
+        try { await output.Writer.CompleteAsync(closed).ConfigureAwait(false); } catch (Exception) { }
+        try { await output.Reader.CompleteAsync(closed).ConfigureAwait(false); } catch (Exception) { }
 
-        var events = new List<SessionEvent>();
         lock (_gate)
         {
             _session.ConnectionLost();
-            DrainEvents(events);
+            DrainEvents(_lockedEvents);
+            DispatchLocked(_lockedEvents);
         }
-        Dispatch(events);
         if (ct.IsCancellationRequested && outcome.Reason == MqttCloseReason.None) outcome = new CloseOutcome(MqttCloseReason.Disposed, null);
         return outcome with { WasAccepted = accepted.Value, Lifetime = accepted.Value ? Now - accepted.At : TimeSpan.Zero };
     }

@@ -8,7 +8,10 @@ namespace ZeroDepMqtt.Transport;
 
 public sealed partial class MqttClient
 {
-    /// <summary>The one reader: frames packets off the pipe, feeds them to the session, advances in finally.</summary>
+    /// <summary>
+    /// The one reader: frames packets off the pipe and feeds them to the session under the lock, answers (acks, the
+    /// next publishes the window lets through) are encoded at once, and the pipe advances in finally.
+    /// </summary>
     private async Task<CloseOutcome> ReadLoopAsync(PipeReader reader, AcceptedFlag accepted, CancellationToken ct)
     {
         await Task.Yield();
@@ -20,7 +23,8 @@ public sealed partial class MqttClient
             {
                 var result = await reader.ReadAsync(ct).ConfigureAwait(false);
                 var buffer = result.Buffer;
-                bool wantsWrite;
+                bool connected = false, sessionPresent = false;
+                ConnectReturnCode? refused = null;
                 try
                 {
                     lock (_gate)
@@ -33,14 +37,18 @@ public sealed partial class MqttClient
                         DrainEvents(events);
                         foreach (var e in events)
                         {
+                            if (e.Kind == SessionEventKind.ConnectionRefused) refused = e.ReturnCode;
                             if (e.Kind != SessionEventKind.Connected) continue;
+                            connected = true;
+                            sessionPresent = e.SessionPresent;
                             accepted.Value = true;
                             accepted.At = Now;
                             // The broker kept no subscriptions: make them again.
                             if (_everConnected && (!e.SessionPresent || _options.CleanSession)) ResubscribeLocked();
                             _everConnected = true;
                         }
-                        wantsWrite = _session.HasOutgoing;
+                        DispatchLocked(events);
+                        PumpLocked();
                     }
                 }
                 finally
@@ -48,23 +56,14 @@ public sealed partial class MqttClient
                     reader.AdvanceTo(buffer.Start, buffer.End);
                 }
 
-                CloseOutcome? refused = null;
-                foreach (var e in events)
+                if (connected)
                 {
-                    if (e.Kind == SessionEventKind.Connected)
-                    {
-                        _metrics.OnConnected();
-                        _connectedOnce?.TrySetResult();
-                        Raise(Connected, e.SessionPresent);
-                    }
-                    else if (e.Kind == SessionEventKind.ConnectionRefused)
-                    {
-                        refused = new CloseOutcome(MqttCloseReason.Refused, new MqttConnectionRefusedException(e.ReturnCode, _options.Broker.ToString()));
-                    }
+                    _metrics.OnConnected();
+                    _connectedOnce?.TrySetResult();
+                    Raise(Connected, sessionPresent);
                 }
-                Dispatch(events);
-                if (refused is { } r) return r;
-                if (wantsWrite) _writeSignal.Set();
+                if (refused is { } code)
+                    return new CloseOutcome(MqttCloseReason.Refused, new MqttConnectionRefusedException(code, _options.Broker.ToString()));
                 foreach (var m in inbound) await _received.Writer.WriteAsync(m, ct).ConfigureAwait(false);
                 inbound.Clear();
 
@@ -100,53 +99,6 @@ public sealed partial class MqttClient
         }
     }
 
-    /// <summary>
-    /// The one writer: on each signal, encodes everything due straight into the pipe under the lock, then flushes
-    /// outside it. Signals that arrive during a flush coalesce, so a burst goes out in a few large writes.
-    /// </summary>
-    private async Task<CloseOutcome> WriteLoopAsync(PipeWriter writer, CancellationToken ct)
-    {
-        await Task.Yield();
-        var events = new List<SessionEvent>();
-        try
-        {
-            while (true)
-            {
-                await _writeSignal.WaitAsync().ConfigureAwait(false);
-                if (ct.IsCancellationRequested) return new CloseOutcome(MqttCloseReason.None, null);
-                int written;
-                bool disconnecting;
-                lock (_gate)
-                {
-                    written = _session.WriteOutgoing(writer, Now);
-                    disconnecting = _session.State == SessionState.Disconnecting;
-                    DrainEvents(events);
-                }
-                if (events.Count > 0) Dispatch(events);
-                if (written > 0)
-                {
-                    _metrics.OnFlushed();
-                    var flush = await writer.FlushAsync(ct).ConfigureAwait(false);
-                    if (flush.IsCompleted) return new CloseOutcome(MqttCloseReason.BrokerClosed, new MqttClientException(MqttCloseReason.BrokerClosed, $"{_options.Broker} closed the connection"));
-                }
-                // Nothing may follow DISCONNECT (MQTT-3.14.4-2); the caller then closes the socket (MQTT-3.14.4-1).
-                if (disconnecting) return new CloseOutcome(MqttCloseReason.ClientDisconnected, null);
-            }
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            return new CloseOutcome(MqttCloseReason.None, null);
-        }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
-        {
-            return new CloseOutcome(MqttCloseReason.NetworkError, new MqttClientException(MqttCloseReason.NetworkError, $"writing to {_options.Broker} failed: {e.Message}", e));
-        }
-        catch (Exception e)
-        {
-            return InternalError(e);
-        }
-    }
-
     // A bug of ours must end the connection visibly, never kill the supervisor and leave awaits hanging.
     private CloseOutcome InternalError(Exception e)
         => new(MqttCloseReason.ProtocolError, new MqttClientException(MqttCloseReason.ProtocolError, $"internal error on the connection to {_options.Broker}: {e.GetType().Name}: {e.Message}", e));
@@ -160,13 +112,12 @@ public sealed partial class MqttClient
             {
                 SessionTimeout timeout;
                 TimeSpan? deadline;
-                bool wantsWrite;
                 var now = Now;
                 lock (_gate)
                 {
                     timeout = _session.Tick(now);
                     deadline = _session.NextDeadline;
-                    wantsWrite = _session.HasOutgoing;
+                    if (timeout == SessionTimeout.None) PumpLocked();
                 }
                 if (timeout == SessionTimeout.KeepAlive)
                     return new CloseOutcome(MqttCloseReason.KeepAliveTimeout, new MqttClientException(MqttCloseReason.KeepAliveTimeout,
@@ -174,7 +125,6 @@ public sealed partial class MqttClient
                 if (timeout == SessionTimeout.ConnAck)
                     return new CloseOutcome(MqttCloseReason.ConnectTimeout, new MqttClientException(MqttCloseReason.ConnectTimeout,
                         $"no CONNACK from {_options.Broker} within {_options.ConnectTimeout.TotalSeconds:0.#} s"));
-                if (wantsWrite) _writeSignal.Set();
                 var wait = deadline is { } d ? d - now : TimeSpan.FromSeconds(1);
                 if (wait < TimeSpan.FromMilliseconds(5)) wait = TimeSpan.FromMilliseconds(5);
                 if (wait > TimeSpan.FromSeconds(1)) wait = TimeSpan.FromSeconds(1);

@@ -1,4 +1,5 @@
 using ZeroDepMqtt.Protocol;
+using ZeroDepMqtt.Protocol.Session;
 using ZeroDepMqtt.Transport.Internal;
 
 namespace ZeroDepMqtt.Transport;
@@ -26,12 +27,21 @@ public sealed partial class MqttClient
         {
             if (_fault is { } fault) return ValueTask.FromException(fault);
             if (!_session.CanAccept(payload.Length)) return PublishWhenRoomAsync(topic, payload, qos, retain, cancellationToken);
+            _metrics.OnPublished();
+            if (qos == QualityOfService.AtMostOnce && _output is not null && _session.State == SessionState.Connected
+                && _session.QueuedCount == 0 && _outputPending < OutputHighWater)
+            {
+                // Fast path: QoS 0's delivery point is the write, and it is written right here, so the publish
+                // completes synchronously and a caller awaiting each message still fills large socket writes.
+                _session.TryPublish(topic, payload, qos, retain, state: null);
+                PumpLocked();
+                return ValueTask.CompletedTask;
+            }
             completion = _completions.Rent(cancellationToken);
             if (!_session.TryPublish(topic, payload, qos, retain, completion))
                 throw new InvalidOperationException("the session refused a publish it said it could accept");
+            PumpLocked();
         }
-        _metrics.OnPublished();
-        _writeSignal.Set();
         return new ValueTask(completion, completion.Version);
     }
 
@@ -55,6 +65,8 @@ public sealed partial class MqttClient
                     completion = _completions.Rent(cancellationToken);
                     if (!_session.TryPublish(topic, payload, qos, retain, completion))
                         throw new InvalidOperationException("the session refused a publish it said it could accept");
+                    _metrics.OnPublished();
+                    PumpLocked();
                     wait = Task.CompletedTask;
                 }
                 else
@@ -65,8 +77,6 @@ public sealed partial class MqttClient
             }
             if (completion is not null)
             {
-                _metrics.OnPublished();
-                _writeSignal.Set();
                 await new ValueTask(completion, completion.Version).ConfigureAwait(false);
                 return;
             }

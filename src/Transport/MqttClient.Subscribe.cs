@@ -38,8 +38,8 @@ public sealed partial class MqttClient
             if (!_session.TrySubscribe(subscriptions, request))
                 throw new InvalidOperationException($"more than {ClientSession.MaxPendingRequests} subscribe requests are pending");
             foreach (var s in subscriptions) _subscriptions[s.Filter] = s.QoS;
+            PumpLocked();
         }
-        _writeSignal.Set();
         var codes = await request.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         return codes;
     }
@@ -56,8 +56,8 @@ public sealed partial class MqttClient
             if (!_session.TryUnsubscribe(filters, request))
                 throw new InvalidOperationException($"more than {ClientSession.MaxPendingRequests} requests are pending");
             foreach (var f in filters) _subscriptions.Remove(f);
+            PumpLocked();
         }
-        _writeSignal.Set();
         await request.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 

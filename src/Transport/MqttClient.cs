@@ -16,7 +16,6 @@ public sealed partial class MqttClient : IAsyncDisposable
     private readonly MqttClientOptions _options;
     private readonly ClientSession _session;
     private readonly object _gate = new();                      // guards _session and the fields below it
-    private readonly AsyncSignal _writeSignal = new();
     private readonly PublishCompletionPool _completions;
     private readonly Channel<MqttApplicationMessage> _received;
     private readonly long _startTimestamp = Stopwatch.GetTimestamp();
@@ -107,10 +106,10 @@ public sealed partial class MqttClient : IAsyncDisposable
     private TimeSpan Now => Stopwatch.GetElapsedTime(_startTimestamp);
 
     /// <summary>
-    /// Completes or fails what the session reported. Runs outside the lock: continuations are asynchronous,
-    /// so no user code runs here either way.
+    /// Completes or fails what the session reported; called under the lock. Safe there because every completion
+    /// runs its continuation asynchronously: no caller code runs inside the lock.
     /// </summary>
-    private void Dispatch(List<SessionEvent> events)
+    private void DispatchLocked(List<SessionEvent> events)
     {
         foreach (var e in events)
         {
@@ -133,17 +132,12 @@ public sealed partial class MqttClient : IAsyncDisposable
             }
         }
         events.Clear();
-        TaskCompletionSource? space = null;
-        lock (_gate)
+        if (_spaceAvailable is { } space && _session.CanAccept())
         {
-            if (_spaceAvailable is not null && _session.CanAccept())
-            {
-                space = _spaceAvailable;
-                _spaceAvailable = null;
-            }
-            if (_drained is { } drained && _session.InFlightCount == 0 && _session.QueuedCount == 0) drained.TrySetResult();
+            _spaceAvailable = null;
+            space.TrySetResult();
         }
-        space?.TrySetResult();
+        if (_drained is { } drained && _session.InFlightCount == 0 && _session.QueuedCount == 0) drained.TrySetResult();
     }
 
     private void DrainEvents(List<SessionEvent> into)
@@ -177,15 +171,14 @@ public sealed partial class MqttClient : IAsyncDisposable
 
     private void FailEverything(Exception error)
     {
-        var events = new List<SessionEvent>();
         lock (_gate)
         {
             _fault ??= error;
             _session.FailAll();
-            DrainEvents(events);
+            DrainEvents(_lockedEvents);
+            DispatchLocked(_lockedEvents);
+            _spaceAvailable?.TrySetResult();
         }
-        Dispatch(events);
-        _spaceAvailable?.TrySetResult();
         _connectedOnce?.TrySetException(error);
     }
 }

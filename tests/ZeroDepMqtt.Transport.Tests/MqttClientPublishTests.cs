@@ -126,4 +126,23 @@ public sealed class MqttClientPublishTests(PlainMosquittoFixture fixture, ITestO
 
         Assert.Equal(count, (await subscriber.ReadAsync(count, Timeout)).Count);
     });
+
+    [Fact]
+    public Task Many_megabytes_keep_flowing_past_the_output_high_water_mark() => output.OnFailureAsync(Broker, async () =>
+    {
+        // Regression: the send loop once read the batch length after releasing the batch, undercounted what it had
+        // sent, and after about a megabyte believed the output full for good: every later publish hung.
+        const int count = 20_000;
+        string topic = $"volume/{Guid.NewGuid():N}";
+        await using var client = await TestClients.ConnectAsync(TestClients.Options(Broker, "volume") with { CleanSession = true });
+        var payload = new byte[1024];
+        var ring = new ValueTask[512];
+        for (int i = 0; i < count; i++)
+        {
+            await ring[i % ring.Length].AsTask().WaitAsync(Timeout);
+            ring[i % ring.Length] = client.PublishAsync(topic, payload, QualityOfService.AtLeastOnce);
+        }
+        foreach (var p in ring) await p.AsTask().WaitAsync(Timeout);
+        Assert.Equal(count, client.Metrics.Acknowledged);
+    });
 }
