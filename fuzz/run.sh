@@ -31,8 +31,11 @@ fi
 
 out=fuzz/out
 bin=$out/bin
-rm -rf "$bin"
+plain=$out/plain
+rm -rf "$bin" "$plain"
 dotnet publish fuzz/ZeroDepMqtt.Fuzz/ZeroDepMqtt.Fuzz.csproj -c Release -o "$bin" -v q --nologo
+# Findings are replayed by an uninstrumented copy: instrumented code needs afl-fuzz's shared memory.
+cp -r "$bin" "$plain"
 # Only the code under test is instrumented: coverage of the harness itself would only add noise.
 sharpfuzz "$bin/ZeroDepMqtt.Protocol.dll"
 
@@ -59,7 +62,7 @@ for h in "${harnesses[@]}"; do
   for f in "$findings"/default/crashes/id:* "$findings"/default/hangs/id:*; do
     [ -f "$f" ] || continue
     echo "-- $f: $(od -An -tx1 -v "$f" | tr -d ' \n' | head -c 400)"
-    dotnet "$bin/ZeroDepMqtt.Fuzz.dll" "$h" --replay "$f" | head -n 5 || true
+    dotnet "$plain/ZeroDepMqtt.Fuzz.dll" "$h" --replay "$f" | head -n 3 || true
   done
   [ "$crashes" -eq 0 ] || status=1
 done
