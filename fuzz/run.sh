@@ -4,6 +4,7 @@
 # Installs afl++ and the sharpfuzz tool if missing, publishes the harness in Release, instruments
 # ZeroDepMqtt.Protocol.dll, runs afl-fuzz from fuzz/corpus/<harness>, and prints executions, crashes and hangs.
 # Findings stay in fuzz/out/<harness>/default/{crashes,hangs}. Exits 1 when a crash was found.
+# FUZZ_RESUME=1 continues from the queue of the previous run in fuzz/out instead of the seeds (long runs in parts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -49,9 +50,10 @@ count() { find "$1" -maxdepth 1 -type f -name 'id:*' 2>/dev/null | wc -l; }
 status=0
 for h in "${harnesses[@]}"; do
   findings=$out/$h
-  rm -rf "$findings"
+  input="fuzz/corpus/$h"
+  if [ "${FUZZ_RESUME:-0}" = 1 ] && [ -d "$findings/default/queue" ]; then input=-; else rm -rf "$findings"; fi
   echo "== $h: afl-fuzz for ${seconds}s (log: $findings.log)"
-  afl-fuzz -i "fuzz/corpus/$h" -o "$findings" -t "$timeout_ms" -m none -V "$seconds" \
+  AFL_AUTORESUME=1 afl-fuzz -i "$input" -o "$findings" -t "$timeout_ms" -m none -V "$seconds" \
     -- dotnet "$bin/ZeroDepMqtt.Fuzz.dll" "$h" </dev/null >"$findings.log" 2>&1 || {
       echo "afl-fuzz failed for $h; last lines of its log:"; tail -n 30 "$findings.log"; exit 1; }
   stats=$findings/default/fuzzer_stats

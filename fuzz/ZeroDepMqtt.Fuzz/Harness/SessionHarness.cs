@@ -53,6 +53,7 @@ internal sealed class SessionHarness
     private readonly Dictionary<ushort, Message> _inFlight = new();   // written with an id, not ended
     private readonly HashSet<ushort> _reserved = new();               // QoS 2 ids past PUBREC that FailAll gave up
     private readonly SortedSet<ushort> _released = new();             // ids the client sent PUBREL for
+    private readonly HashSet<ushort> _inboundQos2 = new();            // QoS 2 ids delivered to the application, not yet released
     private readonly List<byte[]> _replies = new();   // what a well-behaved broker answers to the last Flush
     private TimeSpan _now = TimeSpan.FromSeconds(1000);
     private bool _connectWritten, _connAccepted, _disconnectWritten;
@@ -377,8 +378,8 @@ internal sealed class SessionHarness
                    && MqttFrameReader.TryRead(ref buffer, MqttFrameReader.DefaultMaxPacketSize, out var frame))
             {
                 var before = _session.State;
-                _session.Receive(frame, _now, out _);
-                Accepted(frame, before);
+                bool delivered = _session.Receive(frame, _now, out _);
+                Accepted(frame, before, delivered);
             }
         }
         catch (MqttProtocolException e)
@@ -389,11 +390,15 @@ internal sealed class SessionHarness
     }
 
     /// <summary>Receive took <paramref name="frame"/>: update the model and check that a wrong ack was not taken.</summary>
-    private void Accepted(in MqttFrame frame, SessionState before)
+    private void Accepted(in MqttFrame frame, SessionState before, bool delivered)
     {
         var version = _options.Version;
+        if (delivered != (frame.Type == PacketType.Publish && Delivers(frame))) Fail($"Receive returned {delivered} for {PacketText.Hex(frame.Body.ToArray())} of type {frame.Type}");
         switch (frame.Type)
         {
+            case PacketType.PubRel:
+                _inboundQos2.Remove(PubRel.Read(frame, version).PacketId);
+                break;
             case PacketType.ConnAck:
                 if (before != SessionState.Connecting) Fail("a CONNACK was accepted outside Connecting");
                 var ack = ConnAck.Read(frame, version);
@@ -403,6 +408,7 @@ internal sealed class SessionHarness
                 if (!kept)
                 {
                     _reserved.Clear();
+                    _inboundQos2.Clear();
                     foreach (var m in _inFlight.Values) m.PubRecAccepted = false;
                 }
                 break;
@@ -457,6 +463,13 @@ internal sealed class SessionHarness
                 break;
             }
         }
+    }
+
+    /// <summary>Whether an accepted PUBLISH must reach the application: QoS 2 only once until its PUBREL (MQTT-4.3.3-2).</summary>
+    private bool Delivers(in MqttFrame frame)
+    {
+        var p = Protocol.Packets.Publish.Read(frame, _options.Version);
+        return p.QoS != QualityOfService.ExactlyOnce || _inboundQos2.Add(p.PacketId);
     }
 
     /// <summary>Drains events and checks the invariants after a step.</summary>
