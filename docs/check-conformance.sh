@@ -11,7 +11,7 @@ tests="$root/tests"
 traits="$(find "$tests" -name '*.cs' -print0 | xargs -0 awk '
   /public (sealed )?class [A-Za-z0-9_]+/ { match($0, /class [A-Za-z0-9_]+/); cls = substr($0, RSTART + 6, RLENGTH - 6); n = 0 }
   /Trait\("spec", "[^"]+"\)/ { match($0, /Trait\("spec", "[^"]+"\)/); ids[n++] = substr($0, RSTART + 15, RLENGTH - 17) }
-  /public (void|bool|async Task) [A-Za-z0-9_]+\(/ {
+  /public (void|bool|async Task|Task) [A-Za-z0-9_]+\(/ {
     match($0, /(void|bool|Task) [A-Za-z0-9_]+\(/); m = substr($0, RSTART, RLENGTH - 1); sub(/^[a-zA-Z]+ /, "", m)
     for (i = 0; i < n; i++) print ids[i] "\t" cls "." m
     n = 0 }')"
