@@ -6,8 +6,9 @@ namespace ZeroDepMqtt.Transport;
 public sealed partial class MqttClient
 {
     // Bytes encoded but not yet handed to the socket, above which encoding pauses (the session queue holds the
-    // rest and PublishAsync waits when that is full): bounds memory when the network is slower than the caller.
-    private const int OutputHighWater = 1 << 20;
+    // rest and PublishAsync waits when that is full). 128 KiB is 8 pipe segments: enough to fill large socket writes,
+    // few enough that the shared array pool keeps them all, so a steady stream allocates nothing.
+    private const int OutputHighWater = 128 * 1024;
 
     private Pipe? _output;                              // this connection's outgoing bytes; null while disconnected
     private long _outputPending;
