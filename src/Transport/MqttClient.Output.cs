@@ -10,6 +10,7 @@ public sealed partial class MqttClient
     // few enough that the shared array pool keeps them all, so a steady stream allocates nothing.
     private const int OutputHighWater = 128 * 1024;
 
+    private const int SmallBatch = 4 * 1024;
     private Pipe? _output;                              // this connection's outgoing bytes; null while disconnected
     private long _outputPending;
     private readonly List<SessionEvent> _lockedEvents = new();
@@ -55,6 +56,14 @@ public sealed partial class MqttClient
             while (true)
             {
                 var result = await output.ReadAsync(ct).ConfigureAwait(false);
+                if (result.Buffer.Length < SmallBatch && !result.IsCompleted)
+                {
+                    // A small batch while acks stream in: give the read loop and publishers one turn to add to it,
+                    // so one socket write carries more packets (fewer syscalls per message).
+                    output.AdvanceTo(result.Buffer.Start);
+                    await Task.Yield();
+                    if (!output.TryRead(out result)) result = await output.ReadAsync(ct).ConfigureAwait(false);
+                }
                 var buffer = result.Buffer;
                 // Read the length now: after AdvanceTo the pipe recycles the segments this sequence points at.
                 long length = buffer.Length;
