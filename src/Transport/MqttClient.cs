@@ -85,6 +85,8 @@ public sealed partial class MqttClient : IAsyncDisposable
     /// <summary>Publishes accepted but not yet sent.</summary>
     public int QueuedCount { get { lock (_gate) return _session.QueuedCount; } }
 
+    internal long ResentCount { get { lock (_gate) return _session.ResentCount; } }
+
     /// <summary>Raised (on a thread-pool thread) when a connection ends, with its reason. Handlers must not block.</summary>
     public event Action<MqttCloseReason, Exception?>? ConnectionLost;
 

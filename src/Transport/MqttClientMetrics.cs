@@ -3,8 +3,8 @@ using System.Diagnostics.Metrics;
 namespace ZeroDepMqtt.Transport;
 
 /// <summary>
-/// Counters of one client, through System.Diagnostics.Metrics (meter <c>ZeroDepMqtt.Client</c>) and as plain
-/// properties for logs, progress lines and tests.
+/// Counters of one client, through System.Diagnostics.Metrics (meter <c>ZeroDepMqtt.Client</c>: published,
+/// acknowledged, reconnects, resent, in-flight, queued) and as plain properties for logs, progress lines and tests.
 /// </summary>
 public sealed class MqttClientMetrics : IDisposable
 {
@@ -13,6 +13,7 @@ public sealed class MqttClientMetrics : IDisposable
     private readonly Counter<long> _acknowledged;
     private readonly Counter<long> _reconnects;
     private long _publishedCount, _acknowledgedCount, _connects, _flushes;
+    private readonly MqttClient _client;
 
     internal MqttClientMetrics(MqttClient client)
     {
@@ -21,6 +22,8 @@ public sealed class MqttClientMetrics : IDisposable
         _reconnects = _meter.CreateCounter<long>("mqtt.client.reconnects", "{connection}", "Connections accepted after the first");
         _meter.CreateObservableGauge("mqtt.client.in_flight", () => client.InFlightCount, "{message}", "QoS 1/2 publishes awaiting acknowledgement");
         _meter.CreateObservableGauge("mqtt.client.queued", () => client.QueuedCount, "{message}", "Publishes waiting to be sent");
+        _meter.CreateObservableCounter("mqtt.client.resent", () => client.ResentCount, "{packet}", "PUBLISH and PUBREL packets re-sent after a reconnect");
+        _client = client;
     }
 
     /// <summary>Publishes accepted.</summary>
@@ -28,6 +31,9 @@ public sealed class MqttClientMetrics : IDisposable
 
     /// <summary>Publishes completed at their QoS.</summary>
     public long Acknowledged => Interlocked.Read(ref _acknowledgedCount);
+
+    /// <summary>PUBLISH and PUBREL packets re-sent after reconnects.</summary>
+    public long Resent => _client.ResentCount;
 
     /// <summary>Connections accepted by CONNACK, the first included.</summary>
     public long Connections => Interlocked.Read(ref _connects);

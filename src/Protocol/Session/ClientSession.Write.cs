@@ -83,6 +83,7 @@ public sealed partial class ClientSession
             n++;
         }
         _resendPending = 0;
+        ResentCount += n;
         return n;
     }
 

@@ -63,6 +63,9 @@ public sealed partial class ClientSession
     /// <summary>Publishes accepted but not yet sent.</summary>
     public int QueuedCount => _queue.Count;
 
+    /// <summary>PUBLISH and PUBREL packets sent again after a reconnect, over the session's life.</summary>
+    public long ResentCount { get; private set; }
+
     /// <summary>Whether <see cref="TryPublish"/> would accept a message of <paramref name="payloadLength"/> bytes now.</summary>
     public bool CanAccept(int payloadLength = 0)
         => _queue.Count < _options.MaxQueuedMessages

@@ -55,6 +55,7 @@ public class ClientSessionResendTests
         Assert.Equal([(7, false), (8, false)], sent.Skip(6).Select(p => (p.Tag, p.Dup)));
         Assert.DoesNotContain(sent.Skip(6), p => ids.ContainsValue(p.PacketId) && p.PacketId != ids[2]);
         Assert.Equal([Q1, Q2, Q1], sent.Skip(2).Take(3).Select(p => p.QoS));
+        Assert.Equal(5, b.Session.ResentCount);   // 2 PUBREL + 3 PUBLISH, the "resent" metric
     }
 
     [Fact]

@@ -32,29 +32,6 @@ internal static class Segments
         return Build(data, 0, data.Length, cuts);
     }
 
-    /// <summary>Links memory blocks into one sequence without copying.</summary>
-    public static ReadOnlySequence<byte> Link(IReadOnlyList<ReadOnlyMemory<byte>> parts)
-    {
-        if (parts.Count == 0) return ReadOnlySequence<byte>.Empty;
-        var first = new Segment(parts[0], 0);
-        var last = first;
-        for (int i = 1; i < parts.Count; i++) last = last.Append(parts[i]);
-        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public Segment Append(ReadOnlyMemory<byte> memory)
-        {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
-        }
-    }
+    /// <summary>Links memory blocks into one sequence without copying (the fuzz harness's builder, compiled in here).</summary>
+    public static ReadOnlySequence<byte> Link(IReadOnlyList<ReadOnlyMemory<byte>> parts) => ZeroDepMqtt.Fuzz.Harness.Segments.Build(parts);
 }
