@@ -465,11 +465,14 @@ internal sealed class SessionHarness
         }
     }
 
-    /// <summary>Whether an accepted PUBLISH must reach the application: QoS 2 only once until its PUBREL (MQTT-4.3.3-2).</summary>
+    /// <summary>
+    /// Whether an accepted PUBLISH must reach the application: QoS 2 only once until its PUBREL (MQTT-4.3.3-2) —
+    /// a repeat carries DUP (MQTT-3.3.1-1), so DUP 0 on a held id is a new message from a broker that lost its state.
+    /// </summary>
     private bool Delivers(in MqttFrame frame)
     {
         var p = Protocol.Packets.Publish.Read(frame, _options.Version);
-        return p.QoS != QualityOfService.ExactlyOnce || _inboundQos2.Add(p.PacketId);
+        return p.QoS != QualityOfService.ExactlyOnce || _inboundQos2.Add(p.PacketId) || !p.Dup;
     }
 
     /// <summary>Drains events and checks the invariants after a step.</summary>
