@@ -92,7 +92,8 @@ public sealed partial class ClientSession
         int n = 0;
         while (_queue.Head is { } m)
         {
-            if (!WindowHasRoom(m.QoS)) break;   // in order: a full window holds back what follows, QoS 0 included
+            // In order: a full window holds back what follows, QoS 0 included.
+            if (!(n > 0 ? WindowHasRoom(m.QoS) : WindowHasRoomForBatch(m.QoS))) break;
             _queue.Remove(m);
             _queuedBytes -= m.Payload.Length;
             n++;
@@ -111,6 +112,21 @@ public sealed partial class ClientSession
         }
         return n;
     }
+
+    /// <summary>
+    /// Whether a new batch may start: with a large window that filled up, wait until an eighth of it is free, so a
+    /// stream of acks refills it in batches (one socket write each) rather than one message per ack.
+    /// </summary>
+    private bool WindowHasRoomForBatch(QualityOfService qos) => qos switch
+    {
+        QualityOfService.AtMostOnce => true,
+        QualityOfService.AtLeastOnce => _inFlight.Count <= _options.MaxInFlight - RefillBatch(_options.MaxInFlight),
+        _ => _inFlight.Count <= _options.MaxInFlight - RefillBatch(_options.MaxInFlight)
+             && _qos2InFlight <= _options.MaxInFlightQoS2 - RefillBatch(_options.MaxInFlightQoS2),
+    };
+
+    // Windows below 64 refill one by one: they are small enough that batching would only add latency.
+    private static int RefillBatch(int window) => window >= 64 ? window / 8 : 1;
 
     private bool WindowHasRoom(QualityOfService qos) => qos switch
     {

@@ -24,7 +24,10 @@ public sealed record ClientSessionOptions
     /// <summary>How long to wait for CONNACK after CONNECT is written. Default: 30 s.</summary>
     public TimeSpan ConnAckTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>The most QoS 1/2 publishes awaiting acknowledgement at once (1–65,000). Default: 256.</summary>
+    /// <summary>
+    /// The most QoS 1/2 publishes awaiting acknowledgement at once (1–65,000). Default: 256. Once a window of 64 or
+    /// more is full, new publishes go out when an eighth of it is free again, in one batch.
+    /// </summary>
     public int MaxInFlight { get; init; } = 256;
 
     /// <summary>

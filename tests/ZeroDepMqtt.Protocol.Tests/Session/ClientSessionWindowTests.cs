@@ -143,4 +143,26 @@ public class ClientSessionWindowTests
         b.PubComp(sent[0].PacketId);
         Assert.Equal([2, 3], b.Flush().Select(p => p.Tag));
     }
+
+    [Fact]
+    public void A_full_large_window_refills_in_batches_of_an_eighth()
+    {
+        // With window 64 the refill batch is 8: one socket write carries 8 publishes instead of one per PUBACK.
+        var b = new FakeBroker(FakeBroker.Options(maxInFlight: 64));
+        b.Connect();
+        for (int i = 0; i < 100; i++) b.Publish(i, Q1);
+        var first = b.Flush();
+        Assert.Equal(64, first.Count);
+        for (int i = 0; i < 7; i++)
+        {
+            b.PubAck(first[i].PacketId);
+            Assert.Empty(b.Flush());
+        }
+        b.PubAck(first[7].PacketId);
+        Assert.Equal(Enumerable.Range(64, 8), b.Flush().Select(p => p.Tag));
+
+        // Below the full mark it sends at once again, so sparse traffic waits for nothing.
+        foreach (var p in first.Skip(8)) b.PubAck(p.PacketId);
+        Assert.Equal(28, b.Flush().Count);
+    }
 }
