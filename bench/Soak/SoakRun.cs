@@ -198,7 +198,7 @@ internal static class SoakRun
                     await broker.Kill9Async();
                     await Task.Delay(random.Next(50, 500), ct);   // the broker is down for a moment: that is the fault
                     await broker.StartAgainAsync(ct);
-                    nextKill = clock.ElapsedMilliseconds + killEvery * (0.5 + random.NextDouble());
+                    nextKill = clock.ElapsedMilliseconds + killEvery * (0.4 + random.NextDouble() * 0.5);   // all kills fit the phase
                     continue;
                 }
                 switch (random.Next(3))
