@@ -9,7 +9,8 @@ namespace ZeroDepMqtt.Transport;
 /// <summary>
 /// An MQTT 3.1/3.1.1 client: runs a <see cref="ClientSession"/> over TCP or TLS, keeps it alive, reconnects with
 /// backoff and re-sends what the session says. Thread-safe. Split by concern: <c>.Publish.cs</c>,
-/// <c>.Subscribe.cs</c>, <c>.Connection.cs</c> (connect, reconnect), <c>.Loops.cs</c> (read, write, timer).
+/// <c>.Subscribe.cs</c>, <c>.Connection.cs</c> (connect, reconnect, disconnect), <c>.Loops.cs</c> (read, timer),
+/// <c>.Output.cs</c> (encoding into the output pipe, the send loop).
 /// </summary>
 public sealed partial class MqttClient : IAsyncDisposable
 {
