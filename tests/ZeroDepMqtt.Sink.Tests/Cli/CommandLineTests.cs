@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ZeroDepMqtt.Cli;
 using ZeroDepMqtt.Sink.Tests.Configuration;
 
@@ -170,18 +169,7 @@ public sealed class CommandLineTests(TestFiles files) : IClassFixture<TestFiles>
 
     private static async Task<(int Code, string Out, string Err)> RunProcess(string workingDirectory, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "zdmqtt.dll"));
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
-        return (process.ExitCode, await stdout, await stderr);
+        var run = await ZeroDepMqtt.Sink.Tests.Cli.Zdmqtt.ProcessAsync(workingDirectory, "", args);
+        return (run.Code, run.Out, run.Err);
     }
 }
