@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Text;
+using ZeroDepMqtt.Transport.Tests.Support;
 
 namespace ZeroDepMqtt.Interop.Tests.Brokers;
 
@@ -46,18 +46,7 @@ public sealed class AedesBroker(BrokerCredentials? credentials) : IBrokerUnderTe
     {
         if (_process is not { } process) return;
         _process = null;
-        if (!process.HasExited && Kill(process.Id, Sigterm) != 0) process.Kill();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill();
-            await process.WaitForExitAsync();
-        }
-        process.Dispose();
+        await ChildProcess.TerminateAsync(process);
     }
 
     /// <inheritdoc/>
@@ -111,9 +100,4 @@ public sealed class AedesBroker(BrokerCredentials? credentials) : IBrokerUnderTe
         await StopAsync();
         return false;
     }
-
-    private const int Sigterm = 15;
-
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Kill(int pid, int signal);
 }

@@ -86,18 +86,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
     public async Task StopAsync()
     {
         if (_process is not { } process) return;
-        if (!process.HasExited && Kill(process.Id, Sigterm) != 0) process.Kill();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill();
-            await process.WaitForExitAsync();
-        }
-        process.Dispose();
+        await ChildProcess.TerminateAsync(process);
         _process = null;
     }
 
@@ -205,11 +194,6 @@ public sealed class MosquittoBroker : IAsyncDisposable
         listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         return ((IPEndPoint)listener.LocalEndPoint!).Port;
     }
-
-    private const int Sigterm = 15;
-
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Kill(int pid, int signal);
 
     [DllImport("libc", EntryPoint = "geteuid")]
     internal static extern uint GetEffectiveUserId();
