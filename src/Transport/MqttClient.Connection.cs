@@ -116,9 +116,8 @@ public sealed partial class MqttClient
         while (!ct.IsCancellationRequested)
         {
             var outcome = await RunConnectionAsync(ct).ConfigureAwait(false);
-            LastCloseReason = outcome.Reason;
-            LastCloseError = outcome.Error;
             outcome = NoteTakeover(outcome, ref quickKicks);
+            LastCloseReason = outcome.Reason;
             LastCloseError = outcome.Error;
             if (outcome.Reason != MqttCloseReason.None)
             {
@@ -133,7 +132,7 @@ public sealed partial class MqttClient
                 sameRefusals = refused.ReturnCode == lastRefusal ? sameRefusals + 1 : 1;
                 lastRefusal = refused.ReturnCode;
                 bool retriable = refused.ReturnCode == ConnectReturnCode.ServerUnavailable;
-                if ((!_everConnected && !retriable) || (!retriable && sameRefusals >= _options.Reconnect.MaxSameRefusals))
+                if (!retriable && (!_everConnected || sameRefusals >= _options.Reconnect.MaxSameRefusals))
                 {
                     GiveUp(refused);
                     return;
@@ -286,8 +285,7 @@ public sealed partial class MqttClient
         lock (_gate)
         {
             _session.ConnectionLost();
-            DrainEvents(_lockedEvents);
-            DispatchLocked(_lockedEvents);
+            DispatchSessionEventsLocked();
         }
         if (ct.IsCancellationRequested && outcome.Reason == MqttCloseReason.None) outcome = new CloseOutcome(MqttCloseReason.Disposed, null);
         return outcome with { WasAccepted = accepted.Value, Lifetime = accepted.Value ? Now - accepted.At : TimeSpan.Zero };

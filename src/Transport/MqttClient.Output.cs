@@ -13,7 +13,6 @@ public sealed partial class MqttClient
     private const int SmallBatch = 4 * 1024;
     private Pipe? _output;                              // this connection's outgoing bytes; null while disconnected
     private long _outputPending;
-    private readonly List<SessionEvent> _lockedEvents = new();
 
     private static Pipe CreateOutputPipe() => new(new PipeOptions(
         pauseWriterThreshold: 0,                        // never blocks: the high-water mark above bounds it instead
@@ -44,8 +43,7 @@ public sealed partial class MqttClient
                 _output = null;
             }
         }
-        DrainEvents(_lockedEvents);
-        DispatchLocked(_lockedEvents);
+        DispatchSessionEventsLocked();
     }
 
     /// <summary>The one sender: takes whatever has gathered in the output pipe and writes it to the socket.</summary>

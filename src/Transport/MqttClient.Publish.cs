@@ -27,20 +27,16 @@ public sealed partial class MqttClient
         {
             if (_fault is { } fault) return ValueTask.FromException(fault);
             if (!_session.CanAccept(payload.Length)) return PublishWhenRoomAsync(topic, payload, qos, retain, cancellationToken);
-            _metrics.OnPublished();
             if (qos == QualityOfService.AtMostOnce && _output is not null && _session.State == SessionState.Connected
                 && _session.QueuedCount == 0 && _outputPending < OutputHighWater)
             {
                 // Fast path: QoS 0's delivery point is the write, and it is written right here, so the publish
                 // completes synchronously and a caller awaiting each message still fills large socket writes.
-                _session.TryPublish(topic, payload, qos, retain, state: null);
-                PumpLocked();
+                AcceptLocked(topic, payload, qos, retain, state: null);
                 return ValueTask.CompletedTask;
             }
             completion = _completions.Rent(cancellationToken);
-            if (!_session.TryPublish(topic, payload, qos, retain, completion))
-                throw new InvalidOperationException("the session refused a publish it said it could accept");
-            PumpLocked();
+            AcceptLocked(topic, payload, qos, retain, completion);
         }
         return new ValueTask(completion, completion.Version);
     }
@@ -63,10 +59,7 @@ public sealed partial class MqttClient
                 if (_session.CanAccept(payload.Length))
                 {
                     completion = _completions.Rent(cancellationToken);
-                    if (!_session.TryPublish(topic, payload, qos, retain, completion))
-                        throw new InvalidOperationException("the session refused a publish it said it could accept");
-                    _metrics.OnPublished();
-                    PumpLocked();
+                    AcceptLocked(topic, payload, qos, retain, completion);
                     wait = Task.CompletedTask;
                 }
                 else
@@ -82,5 +75,14 @@ public sealed partial class MqttClient
             }
             await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Hands a publish the caller checked room for to the session and encodes what is due; under the lock.</summary>
+    private void AcceptLocked(TopicName topic, ReadOnlyMemory<byte> payload, QualityOfService qos, bool retain, PublishCompletion? state)
+    {
+        if (!_session.TryPublish(topic, payload, qos, retain, state))
+            throw new InvalidOperationException("the session refused a publish it said it could accept");
+        _metrics.OnPublished();
+        PumpLocked();
     }
 }

@@ -148,6 +148,15 @@ public sealed partial class MqttClient : IAsyncDisposable
         while (_session.TryGetEvent(out var e)) into.Add(e);
     }
 
+    private readonly List<SessionEvent> _lockedEvents = new();
+
+    /// <summary>Drains the session's events and dispatches them; under the lock.</summary>
+    private void DispatchSessionEventsLocked()
+    {
+        DrainEvents(_lockedEvents);
+        DispatchLocked(_lockedEvents);
+    }
+
     /// <summary>Disconnects (waiting up to <see cref="MqttClientOptions.DisconnectTimeout"/> for in-flight publishes) and releases everything.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -178,8 +187,7 @@ public sealed partial class MqttClient : IAsyncDisposable
         {
             _fault ??= error;
             _session.FailAll();
-            DrainEvents(_lockedEvents);
-            DispatchLocked(_lockedEvents);
+            DispatchSessionEventsLocked();
             _spaceAvailable?.TrySetResult();
         }
         _connectedOnce?.TrySetException(error);
