@@ -60,7 +60,7 @@ public sealed partial class ClientSession
         {
             SessionState.Connecting => _connectPending,
             SessionState.Connected => _control.Count > 0 || _resendPending > 0 || _pingDue || _disconnectRequested
-                || _requestsToSend.Count > 0 || (_queue.Head is { } h && WindowHasRoomForBatch(h.QoS)),
+                || _requestsToSend.Count > 0 || (_queue.Head is { } h && WindowHasRoom(h.QoS, startingBatch: true)),
             _ => false,
         };
 }

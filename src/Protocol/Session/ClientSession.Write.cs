@@ -93,7 +93,7 @@ public sealed partial class ClientSession
         while (_queue.Head is { } m)
         {
             // In order: a full window holds back what follows, QoS 0 included.
-            if (!(n > 0 ? WindowHasRoom(m.QoS) : WindowHasRoomForBatch(m.QoS))) break;
+            if (!WindowHasRoom(m.QoS, startingBatch: n == 0)) break;
             _queue.Remove(m);
             _queuedBytes -= m.Payload.Length;
             n++;
@@ -114,26 +114,22 @@ public sealed partial class ClientSession
     }
 
     /// <summary>
-    /// Whether a new batch may start: with a large window that filled up, wait until an eighth of it is free, so a
-    /// stream of acks refills it in batches (one socket write each) rather than one message per ack.
+    /// Whether the window has room for one more publish of <paramref name="qos"/>; or, when a batch starts, room for a
+    /// whole refill batch: a large window that filled up waits until an eighth of it is free, so a stream of acks
+    /// refills it in batches (one socket write each) rather than one message per ack.
     /// </summary>
-    private bool WindowHasRoomForBatch(QualityOfService qos) => qos switch
+    private bool WindowHasRoom(QualityOfService qos, bool startingBatch)
     {
-        QualityOfService.AtMostOnce => true,
-        QualityOfService.AtLeastOnce => _inFlight.Count <= _options.MaxInFlight - RefillBatch(_options.MaxInFlight),
-        _ => _inFlight.Count <= _options.MaxInFlight - RefillBatch(_options.MaxInFlight)
-             && _qos2InFlight <= _options.MaxInFlightQoS2 - RefillBatch(_options.MaxInFlightQoS2),
-    };
+        if (qos == QualityOfService.AtMostOnce) return true;
+        if (!Fits(_inFlight.Count, _options.MaxInFlight, startingBatch)) return false;
+        return qos != QualityOfService.ExactlyOnce || Fits(_qos2InFlight, _options.MaxInFlightQoS2, startingBatch);
+    }
+
+    private static bool Fits(int inFlight, int window, bool startingBatch)
+        => inFlight <= window - (startingBatch ? RefillBatch(window) : 1);
 
     // Windows below 64 refill one by one: they are small enough that batching would only add latency.
     private static int RefillBatch(int window) => window >= 64 ? window / 8 : 1;
-
-    private bool WindowHasRoom(QualityOfService qos) => qos switch
-    {
-        QualityOfService.AtMostOnce => true,
-        QualityOfService.AtLeastOnce => _inFlight.Count < _options.MaxInFlight,
-        _ => _inFlight.Count < _options.MaxInFlight && _qos2InFlight < _options.MaxInFlightQoS2,
-    };
 
     private static void WritePublish(IBufferWriter<byte> writer, OutgoingMessage m, bool dup)
     {
