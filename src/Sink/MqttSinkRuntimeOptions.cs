@@ -25,6 +25,13 @@ public sealed record MqttSinkRuntimeOptions
     /// <see cref="MqttSink.PublishAsync(ReadOnlyMemory{byte}, CancellationToken)"/> waits. Default: 10,000.</summary>
     public int MaxQueuedMessages { get; init; } = 10_000;
 
+    /// <summary>The most QoS 2 messages in flight at once, within <see cref="MaxInFlight"/>; match the broker's
+    /// <c>max_inflight_messages</c> (Mosquitto's default is 20). Default: 20.</summary>
+    public int MaxInFlightQoS2 { get; init; } = 20;
+
+    /// <summary>The most payload bytes waiting to be sent; when reached, publishing waits. Default: 64 MiB.</summary>
+    public long MaxQueuedBytes { get; init; } = 64L << 20;
+
     /// <summary>MQTT Keep Alive in seconds; 0 turns it off. Default: 60.</summary>
     public ushort KeepAliveSeconds { get; init; } = 60;
 

@@ -34,7 +34,9 @@ public static class SinkSettingsMapping
             PasswordProvider = PasswordProvider(settings.Password),
             Tls = settings.Broker.UseTls ? Tls(settings) : null,
             MaxInFlight = runtime.MaxInFlight,
+            MaxInFlightQoS2 = runtime.MaxInFlightQoS2,
             MaxQueuedMessages = runtime.MaxQueuedMessages,
+            MaxQueuedBytes = runtime.MaxQueuedBytes,
             Reconnect = new ReconnectOptions { GiveUpAfter = runtime.ReconnectGiveUpAfter },
             DisconnectTimeout = runtime.DisconnectTimeout,
         };

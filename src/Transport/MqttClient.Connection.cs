@@ -10,31 +10,36 @@ namespace ZeroDepMqtt.Transport;
 public sealed partial class MqttClient
 {
     private Task? _supervisor;
-    private TaskCompletionSource? _connectedOnce;   // the first accepted CONNACK, or the reason we gave up
     private TaskCompletionSource? _drained;         // DisconnectAsync waits for in-flight work on this
     private bool _everConnected;
-    private bool _stopping;
+    private bool _stopReconnecting;                 // set by DisconnectAsync once the drain is over: no new connection
 
     private readonly record struct CloseOutcome(MqttCloseReason Reason, Exception? Error, bool WasAccepted = false, TimeSpan Lifetime = default);
+
+    /// <summary>One connection attempt's budget: <see cref="MqttClientOptions.ConnectTimeout"/> for TCP and CONNACK, plus the TLS handshake's own timeout.</summary>
+    private TimeSpan AttemptTimeout => _options.ConnectTimeout + (_tls is not null ? _tls.Options.HandshakeTimeout : TimeSpan.Zero);
 
     /// <summary>
     /// Connects and returns once CONNACK accepted the connection. Network failures are retried per
     /// <see cref="MqttClientOptions.Reconnect"/>; a refusal (other than "server unavailable") or a TLS
     /// authentication failure on the first connection fails at once. After this, lost connections are re-made
-    /// in the background and the session re-sends what it must.
+    /// in the background and the session re-sends what it must. Calling it again while connecting or connected waits
+    /// for the same first connection. A client cannot connect again once disconnected or faulted: this then throws.
     /// </summary>
     /// <exception cref="MqttConnectionRefusedException">CONNACK refused the connection.</exception>
-    /// <exception cref="MqttClientException">TLS failed, or the reconnect policy gave up.</exception>
-    /// <exception cref="OperationCanceledException">The token was cancelled first; the client stops.</exception>
+    /// <exception cref="MqttClientException">TLS failed, the reconnect policy gave up, or the client was disconnected (<see cref="MqttCloseReason.ClientDisconnected"/>) or had given up before.</exception>
+    /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled first; the client stops (Faulted).</exception>
     public async ValueTask ConnectAsync(CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
         Task connected;
         lock (_gate)
         {
-            if (_fault is { } fault) throw fault;
-            if (_supervisor is null)
+            if (_disposed) throw new ObjectDisposedException(nameof(MqttClient));
+            if (RefusesOperationsLocked) throw StateErrorLocked();
+            if (_state == MqttClientState.Created)
             {
+                _state = MqttClientState.Connecting;
                 _connectedOnce = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 _supervisor = Task.Run(SuperviseSafelyAsync);
             }
@@ -46,63 +51,113 @@ public sealed partial class MqttClient
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !connected.IsCompleted)
         {
-            FailEverything(new OperationCanceledException("connecting was cancelled before the broker accepted the connection", null, cancellationToken));
-            _lifetime.Cancel();
+            FailEverything(MqttClientState.Faulted, new OperationCanceledException("connecting was cancelled before the broker accepted the connection", null, cancellationToken));
+            CancelLifetime();
             throw;
         }
     }
 
     /// <summary>
-    /// Waits up to <see cref="MqttClientOptions.DisconnectTimeout"/> for queued and in-flight publishes to complete,
-    /// sends DISCONNECT, closes the connection and stops reconnecting. Publishes still unacknowledged then fail with
-    /// an <see cref="MqttClientException"/> that says how many there were.
+    /// Waits for queued and in-flight publishes to complete, sends DISCONNECT, closes the connection and stops
+    /// reconnecting, all within <see cref="MqttClientOptions.DisconnectTimeout"/>; publishes still unacknowledged then
+    /// fail with an <see cref="MqttClientException"/> that says how many there were. Operations started from now on
+    /// fail at once, a ConnectAsync still waiting fails with <see cref="MqttCloseReason.ClientDisconnected"/>, and the
+    /// client ends <see cref="MqttClientState.Closed"/> for good. Idempotent; does nothing once Closed or Faulted.
+    /// Cancelling the token stops the wait for acknowledgements: the client closes at once, then this throws.
     /// </summary>
     public async ValueTask DisconnectAsync(CancellationToken cancellationToken = default)
     {
-        if (_supervisor is null) return;
         Task drained;
+        Task? supervisor;
+        bool neverStarted = false;
         lock (_gate)
         {
-            _drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            if (_fault is not null || (_session.InFlightCount == 0 && _session.QueuedCount == 0)) _drained.TrySetResult();
-            drained = _drained.Task;
-        }
-        try
-        {
-            await drained.WaitAsync(_options.DisconnectTimeout, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            // Reported below: whatever is still unacknowledged fails with a count.
-        }
-
-        bool sendDisconnect;
-        lock (_gate)
-        {
-            _stopping = true;
-            sendDisconnect = _session.State == SessionState.Connected;
-            if (sendDisconnect)
+            if (IsFinalLocked) return;
+            if (_state == MqttClientState.Disconnecting)
             {
-                _session.RequestDisconnect();
-                PumpLocked();
+                drained = _closed.Task;
+                supervisor = null;
+            }
+            else
+            {
+                neverStarted = _state == MqttClientState.Created;
+                _state = MqttClientState.Disconnecting;
+                FailWaitersLocked();
+                _connectedOnce?.TrySetException(new MqttClientException(MqttCloseReason.ClientDisconnected, "DisconnectAsync was called before the broker accepted the connection"));
+                _drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                // Waiting for acknowledgements only makes sense on a connection that was accepted at least once.
+                if (SessionIdle || !_everConnected) _drained.TrySetResult();
+                drained = _drained.Task;
+                supervisor = _supervisor;
             }
         }
-        if (!sendDisconnect) _lifetime.Cancel();
+        if (neverStarted)
+        {
+            FailEverything(MqttClientState.Closed, Disconnected(0));
+            return;
+        }
+        if (supervisor is null)
+        {
+            await drained.WaitAsync(cancellationToken).ConfigureAwait(false);   // another DisconnectAsync does the work
+            return;
+        }
+
+        var start = Now;
         try
         {
-            await _supervisor.WaitAsync(_options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+            await WaitWithinAsync(drained, _options.DisconnectTimeout, cancellationToken).ConfigureAwait(false);
+            bool sendDisconnect;
+            lock (_gate)
+            {
+                _stopReconnecting = true;
+                sendDisconnect = _session.State == SessionState.Connected;
+                if (sendDisconnect)
+                {
+                    _session.RequestDisconnect();
+                    PumpLocked();
+                }
+            }
+            if (!sendDisconnect) CancelLifetime();
+            // One budget for the whole disconnect: what the drain left of it bounds the DISCONNECT's flush.
+            var left = _options.DisconnectTimeout - (Now - start);
+            if (!await WaitWithinAsync(supervisor, left > TimeSpan.Zero ? left : TimeSpan.Zero, cancellationToken).ConfigureAwait(false)) CancelLifetime();
+        }
+        catch (OperationCanceledException)
+        {
+            CancelLifetime();
+            throw;
+        }
+        finally
+        {
+            try { await supervisor.ConfigureAwait(false); } catch (Exception) { }
+            int left;
+            lock (_gate) left = _session.InFlightCount + _session.QueuedCount;
+            FailEverything(MqttClientState.Closed, Disconnected(0), left > 0 ? Disconnected(left) : null);
+        }
+    }
+
+    private MqttClientException Disconnected(int unacknowledged) => unacknowledged == 0
+        ? new MqttClientException(MqttCloseReason.ClientDisconnected, "the client was disconnected (DisconnectAsync); a disconnected client does not connect again")
+        : new MqttClientException(MqttCloseReason.ClientDisconnected,
+            $"disconnected with {unacknowledged} message(s) not acknowledged by the broker within {_options.DisconnectTimeout.TotalSeconds:0.#} s");
+
+    /// <summary>Waits for <paramref name="task"/> up to <paramref name="timeout"/> on the client's clock; false when the time ran out.</summary>
+    private async Task<bool> WaitWithinAsync(Task task, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await task.WaitAsync(timeout, _time, cancellationToken).ConfigureAwait(false);
+            return true;
         }
         catch (TimeoutException)
         {
-            _lifetime.Cancel();
-            try { await _supervisor.ConfigureAwait(false); } catch (Exception) { }
+            return false;
         }
+    }
 
-        int left;
-        lock (_gate) left = _session.InFlightCount + _session.QueuedCount;
-        if (left > 0)
-            FailEverything(new MqttClientException(MqttCloseReason.ClientDisconnected,
-                $"disconnected with {left} message(s) not acknowledged by the broker within {_options.DisconnectTimeout.TotalSeconds:0.#} s"));
+    private void CancelLifetime()
+    {
+        try { _lifetime.Cancel(); } catch (ObjectDisposedException) { }
     }
 
     private async Task SuperviseAsync()
@@ -117,13 +172,17 @@ public sealed partial class MqttClient
         {
             var outcome = await RunConnectionAsync(ct).ConfigureAwait(false);
             outcome = NoteTakeover(outcome, ref quickKicks);
-            LastCloseReason = outcome.Reason;
-            LastCloseError = outcome.Error;
+            bool stop;
+            lock (_gate)
+            {
+                RecordCloseLocked(outcome.Reason, outcome.Error);
+                stop = ShouldStopLocked;
+            }
             if (outcome.Reason != MqttCloseReason.None)
             {
                 try { ConnectionLost?.Invoke(outcome.Reason, outcome.Error); } catch (Exception) { }
             }
-            if (_stopping || ct.IsCancellationRequested || outcome.Reason is MqttCloseReason.ClientDisconnected or MqttCloseReason.Disposed) break;
+            if (stop || outcome.Reason is MqttCloseReason.ClientDisconnected or MqttCloseReason.Disposed) break;
 
             if (outcome.WasAccepted) { failures = 0; lastSuccess = Now; }
             failures++;
@@ -163,7 +222,7 @@ public sealed partial class MqttClient
             if (policy.GiveUpAfter is { } l2 && Now + delay - lastSuccess > l2) delay = l2 - (Now - lastSuccess) + TimeSpan.FromMilliseconds(1);
             try
             {
-                await Task.Delay(delay, ct).ConfigureAwait(false);
+                await Task.Delay(delay, _time, ct).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -172,7 +231,7 @@ public sealed partial class MqttClient
         }
     }
 
-    private void GiveUp(Exception error) => FailEverything(error);
+    private void GiveUp(Exception error) => FailEverything(MqttClientState.Faulted, error);
 
     // A bug of ours in the supervisor must fail every pending publish loudly, never leave awaits hanging.
     private async Task SuperviseSafelyAsync()
@@ -183,7 +242,7 @@ public sealed partial class MqttClient
         }
         catch (Exception e)
         {
-            LastCloseError = e;
+            lock (_gate) _lastCloseError = e;
             GiveUp(new MqttClientException(MqttCloseReason.ProtocolError, $"internal error in the connection supervisor: {e.GetType().Name}: {e.Message}", e));
         }
     }
@@ -204,7 +263,7 @@ public sealed partial class MqttClient
         };
     }
 
-    /// <summary>Exponential backoff with full jitter: a random delay up to min(cap, initial × 2^(n-1)).</summary>
+    /// <summary>Exponential backoff with jitter: a random delay between half the initial delay and min(cap, initial × 2^(n-1)).</summary>
     internal static TimeSpan Backoff(int failures, ReconnectOptions policy)
     {
         double ceiling = Math.Min(policy.MaxDelay.TotalMilliseconds, policy.InitialDelay.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 30)));
@@ -212,84 +271,141 @@ public sealed partial class MqttClient
         return TimeSpan.FromMilliseconds(ms);
     }
 
+    /// <summary>What the password provider threw, kept apart from the connection's own errors.</summary>
+    private sealed class PasswordProviderFailure(Exception inner) : Exception(inner.Message, inner);
+
+    private async ValueTask<byte[]?> GetPasswordAsync(CancellationToken cancellationToken)
+    {
+        if (_options.PasswordProvider is not { } provider) return null;
+        try
+        {
+            return await provider(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            throw new PasswordProviderFailure(e);
+        }
+    }
+
+    /// <summary>Opens the (socket, stream) of one attempt, fetches the password and starts the session on it; null outcome on success.</summary>
+    private async Task<(Socket? Socket, Stream? Stream, CloseOutcome? Failure)> OpenAsync(CancellationToken attempt, CancellationToken lifetime)
+    {
+        Socket? socket = null;
+        Stream? stream = null;
+        try
+        {
+            // The one place the client opens its connection.
+            (socket, stream) = await NetworkConnection.OpenAsync(_options.Broker, _tls, attempt).ConfigureAwait(false);
+            var password = await GetPasswordAsync(attempt).ConfigureAwait(false);
+            lock (_gate)
+            {
+                _session.SetCredentials(_options.UserName, password);
+                _session.ConnectionUp(Now);
+            }
+            return (socket, stream, null);
+        }
+        catch (Exception e)
+        {
+            await CloseAsync(socket, stream).ConfigureAwait(false);
+            return (null, null, e switch
+            {
+                OperationCanceledException when lifetime.IsCancellationRequested => new CloseOutcome(MqttCloseReason.Disposed, null),
+                OperationCanceledException => new CloseOutcome(MqttCloseReason.ConnectTimeout, new MqttClientException(MqttCloseReason.ConnectTimeout,
+                    $"connecting to {_options.Broker} took longer than {AttemptTimeout.TotalSeconds:0.#} s")),
+                PasswordProviderFailure p => new CloseOutcome(MqttCloseReason.CredentialsFailure, new MqttClientException(MqttCloseReason.CredentialsFailure,
+                    $"the PasswordProvider failed for {_options.Broker}: {p.InnerException!.GetType().Name}: {p.Message}", p.InnerException)),
+                ArgumentException a => new CloseOutcome(MqttCloseReason.CredentialsFailure, new MqttClientException(MqttCloseReason.CredentialsFailure,
+                    $"the credentials for {_options.Broker} cannot be sent: {a.Message}", a)),
+                AuthenticationException => new CloseOutcome(MqttCloseReason.TlsFailure, new MqttClientException(MqttCloseReason.TlsFailure, e.Message, e)),
+                SocketException or IOException => new CloseOutcome(MqttCloseReason.NetworkError, new MqttClientException(MqttCloseReason.NetworkError, $"cannot connect to {_options.Broker}: {e.Message}", e)),
+                _ => InternalError(e),
+            });
+        }
+    }
+
+    private static async ValueTask CloseAsync(Socket? socket, Stream? stream)
+    {
+        // Closing the socket ends a read or write that is still pending.
+        if (socket is not null) { try { socket.Shutdown(SocketShutdown.Both); } catch (Exception) { } }
+        if (stream is not null) { try { await stream.DisposeAsync().ConfigureAwait(false); } catch (Exception) { } }
+        socket?.Dispose();
+    }
+
     private async Task<CloseOutcome> RunConnectionAsync(CancellationToken ct)
     {
+        var attemptStart = Now;
         Socket socket;
         Stream stream;
-        using (var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        using (var timeout = new CancellationTokenSource(AttemptTimeout, _time))
+        using (var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token))
         {
-            attempt.CancelAfter(_options.ConnectTimeout);
-            try
-            {
-                (socket, stream) = await NetworkConnection.OpenAsync(_options.Broker, _tls, attempt.Token).ConfigureAwait(false);
-                var password = _options.PasswordProvider is { } provider ? await provider(attempt.Token).ConfigureAwait(false) : null;
-                lock (_gate)
-                {
-                    _session.SetCredentials(_options.UserName, password);
-                    _session.ConnectionUp(Now);
-                }
-            }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-            {
-                return new CloseOutcome(MqttCloseReason.ConnectTimeout, new MqttClientException(MqttCloseReason.ConnectTimeout,
-                    $"connecting to {_options.Broker} took longer than {_options.ConnectTimeout.TotalSeconds:0.#} s"));
-            }
-            catch (OperationCanceledException)
-            {
-                return new CloseOutcome(MqttCloseReason.Disposed, null);
-            }
-            catch (AuthenticationException e)
-            {
-                return new CloseOutcome(MqttCloseReason.TlsFailure, new MqttClientException(MqttCloseReason.TlsFailure, e.Message, e));
-            }
-            catch (Exception e) when (e is SocketException or IOException)
-            {
-                return new CloseOutcome(MqttCloseReason.NetworkError, new MqttClientException(MqttCloseReason.NetworkError, $"cannot connect to {_options.Broker}: {e.Message}", e));
-            }
+            var (s, st, failure) = await OpenAsync(attempt.Token, ct).ConfigureAwait(false);
+            if (failure is { } f) return f;
+            (socket, stream) = (s!, st!);
         }
 
         var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 4 * 1024, leaveOpen: true));
         var output = CreateOutputPipe();
         using var connection = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var accepted = new AcceptedFlag();
+        var link = new ConnectionLink(output, attemptStart + AttemptTimeout);
+        link.Timer = _time.CreateTimer(static s => ((ConnectionLink)s!).Client!.OnTimer((ConnectionLink)s!), link, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        link.Client = this;
         lock (_gate)
         {
+            _link = link;
             _output = output;
             _outputPending = 0;
             PumpLocked();   // CONNECT, alone until CONNACK (MQTT-3.1.0-1)
+            RearmLocked(link);
         }
-        var readTask = ReadLoopAsync(reader, accepted, connection.Token);
+        var readTask = ReadLoopAsync(reader, link, connection.Token);
         var sendTask = SendLoopAsync(output.Reader, stream, connection.Token);
-        var timerTask = TimerLoopAsync(connection.Token);
 
-        var first = await Task.WhenAny(readTask, sendTask, timerTask).ConfigureAwait(false);
+        var first = await Task.WhenAny(readTask, sendTask, link.Ended.Task).ConfigureAwait(false);
         var outcome = await first.ConfigureAwait(false);
         lock (_gate)
         {
             // After our DISCONNECT the broker closes too; whichever loop noticed first, the reason is ours.
             if (_session.State == SessionState.Disconnecting) outcome = new CloseOutcome(MqttCloseReason.ClientDisconnected, null);
+            _link = null;
             _output = null;
         }
+        await link.Timer.DisposeAsync().ConfigureAwait(false);
         connection.Cancel();
-        // Closing the socket ends a read or write that is still pending.
-        try { socket.Shutdown(SocketShutdown.Both); } catch (Exception) { }
-        await stream.DisposeAsync().ConfigureAwait(false);
-        socket.Dispose();
-        await Task.WhenAll(readTask, sendTask, timerTask).ContinueWith(static t => _ = t.Exception, TaskScheduler.Default).ConfigureAwait(false);
+        await CloseAsync(socket, stream).ConfigureAwait(false);
+        await Task.WhenAll(readTask, sendTask).ContinueWith(static t => _ = t.Exception, TaskScheduler.Default).ConfigureAwait(false);
         // Unsent bytes are dropped: the session re-sends every QoS 1/2 message that was not acknowledged.
         var closed = new IOException("the connection is closed");
         try { await reader.CompleteAsync(closed).ConfigureAwait(false); } catch (Exception) { }
         try { await output.Writer.CompleteAsync(closed).ConfigureAwait(false); } catch (Exception) { }
         try { await output.Reader.CompleteAsync(closed).ConfigureAwait(false); } catch (Exception) { }
 
+        if (ct.IsCancellationRequested && outcome.Reason == MqttCloseReason.None) outcome = new CloseOutcome(MqttCloseReason.Disposed, null);
         lock (_gate)
         {
+            // The reason first: requests failed by ConnectionLost carry it.
+            RecordCloseLocked(outcome.Reason, outcome.Error);
             _session.ConnectionLost();
             DispatchSessionEventsLocked();
         }
-        if (ct.IsCancellationRequested && outcome.Reason == MqttCloseReason.None) outcome = new CloseOutcome(MqttCloseReason.Disposed, null);
-        return outcome with { WasAccepted = accepted.Value, Lifetime = accepted.Value ? Now - accepted.At : TimeSpan.Zero };
+        return outcome with { WasAccepted = link.Accepted, Lifetime = link.Accepted ? Now - link.AcceptedAt : TimeSpan.Zero };
     }
 
-    private sealed class AcceptedFlag { public bool Value; public TimeSpan At; }
+    /// <summary>One connection's shared state: its output, its timer, its attempt deadline and how it ended.</summary>
+    private sealed class ConnectionLink(Pipe output, TimeSpan connAckDeadline)
+    {
+        public Pipe Output { get; } = output;
+        public TimeSpan ConnAckDeadline { get; } = connAckDeadline;
+        public ITimer Timer = null!;
+        public MqttClient? Client;
+        public bool Accepted;
+        public TimeSpan AcceptedAt;
+        public TaskCompletionSource<CloseOutcome> Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private ConnectionLink? _link;
 }

@@ -10,9 +10,10 @@ public sealed partial class MqttClient
 {
     /// <summary>
     /// The one reader: frames packets off the pipe and feeds them to the session under the lock, answers (acks, the
-    /// next publishes the window lets through) are encoded at once, and the pipe advances in finally.
+    /// next publishes the window lets through) are encoded at once, and the pipe advances in finally. It never waits
+    /// on the application: received messages go to <see cref="Messages"/> with TryWrite (dropped and counted when full).
     /// </summary>
-    private async Task<CloseOutcome> ReadLoopAsync(PipeReader reader, AcceptedFlag accepted, CancellationToken ct)
+    private async Task<CloseOutcome> ReadLoopAsync(PipeReader reader, ConnectionLink link, CancellationToken ct)
     {
         await Task.Yield();
         var events = new List<SessionEvent>();
@@ -41,14 +42,15 @@ public sealed partial class MqttClient
                             if (e.Kind != SessionEventKind.Connected) continue;
                             connected = true;
                             sessionPresent = e.SessionPresent;
-                            accepted.Value = true;
-                            accepted.At = Now;
-                            // The broker kept no subscriptions: make them again.
-                            if (_everConnected && (!e.SessionPresent || _options.CleanSession)) ResubscribeLocked();
+                            link.Accepted = true;
+                            link.AcceptedAt = Now;
+                            OnAcceptedLocked();
+                            if ((_everConnected && !BrokerKeptSession(e.SessionPresent)) || _resubscribePending) ResubscribeLocked();
                             _everConnected = true;
                         }
                         DispatchLocked(events);
                         PumpLocked();
+                        if (connected) RearmLocked(link);   // Keep Alive's deadline replaces CONNACK's
                     }
                 }
                 finally
@@ -64,7 +66,12 @@ public sealed partial class MqttClient
                 }
                 if (refused is { } code)
                     return new CloseOutcome(MqttCloseReason.Refused, new MqttConnectionRefusedException(code, _options.Broker.ToString()));
-                foreach (var m in inbound) await _received.Writer.WriteAsync(m, ct).ConfigureAwait(false);
+                foreach (var m in inbound)
+                {
+                    if (_received.Writer.TryWrite(m)) continue;
+                    _metrics.OnReceivedDropped();
+                    Raise(MessageDropped, m);
+                }
                 inbound.Clear();
 
                 if (result.IsCompleted)
@@ -83,7 +90,7 @@ public sealed partial class MqttClient
         {
             return new CloseOutcome(MqttCloseReason.None, null);
         }
-        catch (IOException e) when (_tls is not null && !accepted.Value)
+        catch (IOException e) when (_tls is not null && !link.Accepted)
         {
             // With TLS 1.3 the broker checks the client certificate after the handshake, so a refusal arrives here.
             return new CloseOutcome(MqttCloseReason.TlsFailure, new MqttClientException(MqttCloseReason.TlsFailure,
@@ -99,41 +106,52 @@ public sealed partial class MqttClient
         }
     }
 
+    /// <summary>Whether the broker still has this client's subscriptions. MQTT 3.1 has no Session Present: with CleanSession off, it keeps them.</summary>
+    private bool BrokerKeptSession(bool sessionPresent)
+        => !_options.CleanSession && (sessionPresent || _options.ProtocolVersion == MqttProtocolVersion.V310);
+
     // A bug of ours must end the connection visibly, never kill the supervisor and leave awaits hanging.
     private CloseOutcome InternalError(Exception e)
         => new(MqttCloseReason.ProtocolError, new MqttClientException(MqttCloseReason.ProtocolError, $"internal error on the connection to {_options.Broker}: {e.GetType().Name}: {e.Message}", e));
 
-    /// <summary>Gives the session the time: PINGREQ when idle, and the end of a connection whose CONNACK or PINGRESP is overdue.</summary>
-    private async Task<CloseOutcome> TimerLoopAsync(CancellationToken ct)
+    /// <summary>
+    /// The connection's one timer, on the client's <see cref="TimeProvider"/>: gives the session the time (PINGREQ when
+    /// idle, the end of a connection whose CONNACK or PINGRESP is overdue) and re-arms itself to the next deadline.
+    /// </summary>
+    private void OnTimer(ConnectionLink link)
     {
-        try
+        CloseOutcome? end = null;
+        lock (_gate)
         {
-            while (true)
+            if (_link != link) return;
+            var now = Now;
+            var timeout = !link.Accepted && now >= link.ConnAckDeadline ? SessionTimeout.ConnAck : _session.Tick(now);
+            if (timeout == SessionTimeout.KeepAlive)
+                end = new CloseOutcome(MqttCloseReason.KeepAliveTimeout, new MqttClientException(MqttCloseReason.KeepAliveTimeout,
+                    $"no PINGRESP from {_options.Broker} within {_options.PingTimeout.TotalSeconds:0.#} s of the PINGREQ falling due"));
+            else if (timeout == SessionTimeout.ConnAck)
+                end = new CloseOutcome(MqttCloseReason.ConnectTimeout, new MqttClientException(MqttCloseReason.ConnectTimeout,
+                    $"no CONNACK from {_options.Broker} within {AttemptTimeout.TotalSeconds:0.#} s of starting to connect"));
+            else
             {
-                SessionTimeout timeout;
-                TimeSpan? deadline;
-                var now = Now;
-                lock (_gate)
-                {
-                    timeout = _session.Tick(now);
-                    deadline = _session.NextDeadline;
-                    if (timeout == SessionTimeout.None) PumpLocked();
-                }
-                if (timeout == SessionTimeout.KeepAlive)
-                    return new CloseOutcome(MqttCloseReason.KeepAliveTimeout, new MqttClientException(MqttCloseReason.KeepAliveTimeout,
-                        $"no PINGRESP from {_options.Broker} within {_options.PingTimeout.TotalSeconds:0.#} s"));
-                if (timeout == SessionTimeout.ConnAck)
-                    return new CloseOutcome(MqttCloseReason.ConnectTimeout, new MqttClientException(MqttCloseReason.ConnectTimeout,
-                        $"no CONNACK from {_options.Broker} within {_options.ConnectTimeout.TotalSeconds:0.#} s"));
-                var wait = deadline is { } d ? d - now : TimeSpan.FromSeconds(1);
-                if (wait < TimeSpan.FromMilliseconds(5)) wait = TimeSpan.FromMilliseconds(5);
-                if (wait > TimeSpan.FromSeconds(1)) wait = TimeSpan.FromSeconds(1);
-                await Task.Delay(wait, ct).ConfigureAwait(false);
+                PumpLocked();
+                RearmLocked(link);
             }
         }
-        catch (OperationCanceledException)
+        if (end is { } e) link.Ended.TrySetResult(e);
+    }
+
+    /// <summary>Arms the timer for the earliest deadline: the session's, or CONNACK's while not accepted. Deadlines only move later otherwise, so a timer that fires early just re-arms.</summary>
+    private void RearmLocked(ConnectionLink link)
+    {
+        var deadline = _session.NextDeadline;
+        if (!link.Accepted && (deadline is null || deadline > link.ConnAckDeadline)) deadline = link.ConnAckDeadline;
+        if (deadline is not { } d)
         {
-            return new CloseOutcome(MqttCloseReason.None, null);
+            link.Timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            return;
         }
+        var wait = d - Now;
+        link.Timer.Change(wait > TimeSpan.FromMilliseconds(1) ? wait : TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
     }
 }

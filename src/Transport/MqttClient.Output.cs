@@ -10,6 +10,10 @@ public sealed partial class MqttClient
     // few enough that the shared array pool keeps them all, so a steady stream allocates nothing.
     private const int OutputHighWater = 128 * 1024;
 
+    // Above the high-water mark only control packets (acks, PUBREL, PINGREQ, DISCONNECT) are still encoded, up to this
+    // many more bytes: they never starve behind data, and a broker that stops reading cannot make them grow unbounded.
+    private const int ControlBudget = 64 * 1024;
+
     private const int SmallBatch = 4 * 1024;
     private Pipe? _output;                              // this connection's outgoing bytes; null while disconnected
     private long _outputPending;
@@ -29,19 +33,21 @@ public sealed partial class MqttClient
     /// </summary>
     private void PumpLocked()
     {
-        if (_output is not { } output || _outputPending >= OutputHighWater || !_session.HasOutgoing) return;
+        if (_output is not { } output) return;
         var writer = output.Writer;
-        if (_session.WriteOutgoing(writer, Now) > 0)
+        int written;
+        if (_outputPending < OutputHighWater) written = _session.HasOutgoing ? _session.WriteOutgoing(writer, Now) : 0;
+        else if (_outputPending < OutputHighWater + ControlBudget) written = _session.HasControlOutgoing ? _session.WriteControlOutgoing(writer, Now) : 0;
+        else return;
+        if (written == 0) return;
+        _outputPending += writer.UnflushedBytes;
+        // No pause threshold, so this completes synchronously; the send loop wakes if it was waiting.
+        _ = writer.FlushAsync();
+        // Nothing may follow DISCONNECT (MQTT-3.14.4-2): completing the writer ends the send loop after it.
+        if (_session.State == SessionState.Disconnecting)
         {
-            _outputPending += writer.UnflushedBytes;
-            // No pause threshold, so this completes synchronously; the send loop wakes if it was waiting.
-            _ = writer.FlushAsync();
-            // Nothing may follow DISCONNECT (MQTT-3.14.4-2): completing the writer ends the send loop after it.
-            if (_session.State == SessionState.Disconnecting)
-            {
-                writer.Complete();
-                _output = null;
-            }
+            writer.Complete();
+            _output = null;
         }
         DispatchSessionEventsLocked();
     }

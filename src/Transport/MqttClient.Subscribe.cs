@@ -8,6 +8,7 @@ public sealed partial class MqttClient
 {
     // Subscriptions this client made, re-made after a reconnect on which the broker lost the session.
     private readonly Dictionary<string, QualityOfService> _subscriptions = new(StringComparer.Ordinal);
+    private bool _resubscribePending;   // a resubscribe was sent and not yet answered: the next connection makes it again
 
     private sealed class RequestCompletion(string[] filters, bool resubscribe) : TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously)
     {
@@ -34,7 +35,7 @@ public sealed partial class MqttClient
         var request = new RequestCompletion([.. subscriptions.Select(s => s.Filter)], resubscribe: false);
         lock (_gate)
         {
-            if (_fault is { } fault) throw fault;
+            if (RefusesOperationsLocked) throw StateErrorLocked();
             if (!_session.TrySubscribe(subscriptions, request))
                 throw new InvalidOperationException($"more than {ClientSession.MaxPendingRequests} subscribe requests are pending");
             foreach (var s in subscriptions) _subscriptions[s.Filter] = s.QoS;
@@ -52,7 +53,7 @@ public sealed partial class MqttClient
         var request = new RequestCompletion([.. filters], resubscribe: false);
         lock (_gate)
         {
-            if (_fault is { } fault) throw fault;
+            if (RefusesOperationsLocked) throw StateErrorLocked();
             if (!_session.TryUnsubscribe(filters, request))
                 throw new InvalidOperationException($"more than {ClientSession.MaxPendingRequests} requests are pending");
             foreach (var f in filters) _subscriptions.Remove(f);
@@ -67,22 +68,46 @@ public sealed partial class MqttClient
         switch (e.Kind)
         {
             case SessionEventKind.SubscribeCompleted:
-                request.TrySetResult(e.ReturnCodes.ToArray());
+                var codes = e.ReturnCodes.ToArray();
+                if (request.Resubscribe) OnResubscribedLocked(request, codes);
+                request.TrySetResult(codes);
                 break;
             case SessionEventKind.UnsubscribeCompleted:
                 request.TrySetResult([]);
                 break;
+            case SessionEventKind.RequestFailed when request.Resubscribe:
+                break;   // nobody awaits it; _resubscribePending stays set, so the next connection makes it again
             case SessionEventKind.RequestFailed:
-                request.TrySetException(new MqttClientException(LastCloseReason, "the connection was lost before the broker answered the request", LastCloseError));
+                // A failure while the client stops carries its fault; a lost connection carries that connection's reason,
+                // recorded before the session is told (see RunConnectionAsync).
+                request.TrySetException(_fault is not null
+                    ? NewFault()
+                    : new MqttClientException(_lastCloseReason, $"the connection was lost before the broker answered the request ({_lastCloseReason})", _lastCloseError));
                 break;
+        }
+    }
+
+    /// <summary>A resubscribe was answered: filters the broker refused are forgotten and reported; under the lock.</summary>
+    private void OnResubscribedLocked(RequestCompletion request, byte[] codes)
+    {
+        _resubscribePending = false;
+        for (int i = 0; i < codes.Length && i < request.Filters.Length; i++)
+        {
+            if (codes[i] != SubAck.Failure) continue;
+            string filter = request.Filters[i];
+            _subscriptions.Remove(filter);
+            var error = new MqttClientException(MqttCloseReason.None, $"after a reconnect the broker refused to restore the subscription to \"{filter}\" (SUBACK 0x80); it is no longer subscribed");
+            if (ResubscribeFailed is { } handler)
+                ThreadPool.UnsafeQueueUserWorkItem(_ => { try { handler(filter, error); } catch (Exception) { } }, null);
         }
     }
 
     /// <summary>After a reconnect where the broker has no session, subscribe again to everything (under the lock).</summary>
     private void ResubscribeLocked()
     {
+        _resubscribePending = false;
         if (_subscriptions.Count == 0) return;
         var list = _subscriptions.Select(kv => new Subscription(kv.Key, kv.Value)).ToArray();
-        _session.TrySubscribe(list, new RequestCompletion([.. _subscriptions.Keys], resubscribe: true));
+        _resubscribePending = _session.TrySubscribe(list, new RequestCompletion([.. list.Select(s => s.Filter)], resubscribe: true));
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Threading.Channels;
 using ZeroDepMqtt.Protocol;
 using ZeroDepMqtt.Protocol.Session;
@@ -8,26 +7,25 @@ namespace ZeroDepMqtt.Transport;
 
 /// <summary>
 /// An MQTT 3.1/3.1.1 client: runs a <see cref="ClientSession"/> over TCP or TLS, keeps it alive, reconnects with
-/// backoff and re-sends what the session says. Thread-safe. Split by concern: <c>.Publish.cs</c>,
-/// <c>.Subscribe.cs</c>, <c>.Connection.cs</c> (connect, reconnect, disconnect), <c>.Loops.cs</c> (read, timer),
-/// <c>.Output.cs</c> (encoding into the output pipe, the send loop).
+/// backoff and re-sends what the session says. Thread-safe. Split by concern: <c>.Lifecycle.cs</c> (the one
+/// <see cref="MqttClientState"/> and what each transition ends), <c>.Publish.cs</c> (admission in call order,
+/// cancellation), <c>.Subscribe.cs</c>, <c>.Connection.cs</c> (connect, reconnect, disconnect), <c>.Loops.cs</c>
+/// (read loop, timer), <c>.Output.cs</c> (encoding into the output pipe, the send loop).
 /// </summary>
 public sealed partial class MqttClient : IAsyncDisposable
 {
     private readonly MqttClientOptions _options;
     private readonly ClientSession _session;
-    private readonly object _gate = new();                      // guards _session and the fields below it
+    private readonly object _gate = new();                      // guards _session and every mutable field of the client
     private readonly PublishCompletionPool _completions;
     private readonly Channel<MqttApplicationMessage> _received;
-    private readonly long _startTimestamp = Stopwatch.GetTimestamp();
+    private readonly TimeProvider _time;
+    private readonly long _startTimestamp;
     private readonly CancellationTokenSource _lifetime = new();
-    private TaskCompletionSource? _spaceAvailable;              // created only when a publisher must wait
-    private Exception? _fault;                                   // set when the client gave up for good
-    private bool _disposed;
     private readonly MqttClientMetrics _metrics;
     private readonly Tls.TlsConnector? _tls;
 
-    /// <summary>Counters: published, acknowledged, connections, flushes.</summary>
+    /// <summary>Counters: published, acknowledged, connections, flushes, received messages dropped.</summary>
     public MqttClientMetrics Metrics => _metrics;
 
     /// <summary>Creates a client; nothing happens on the network until <see cref="ConnectAsync"/>.</summary>
@@ -37,6 +35,8 @@ public sealed partial class MqttClient : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
+        _time = options.TimeProvider ?? TimeProvider.System;
+        _startTimestamp = _time.GetTimestamp();
         // Reads the CA and client certificate files now: a missing file or a key that does not match its
         // certificate fails here, naming both files, before any connection is tried.
         if (options.Broker.UseTls) _tls = new Tls.TlsConnector(WithCloudDefaults(options.Broker, options.Tls ?? new Tls.TlsOptions()));
@@ -49,18 +49,20 @@ public sealed partial class MqttClient : IAsyncDisposable
             CleanSession = options.CleanSession,
             KeepAliveSeconds = options.KeepAliveSeconds,
             PingTimeout = options.PingTimeout,
-            ConnAckTimeout = options.ConnectTimeout,
+            // The client's own attempt deadline (AttemptTimeout, from before the TCP connect) always ends first;
+            // the session's is the same length from the later CONNECT write, so it never doubles the timeout.
+            ConnAckTimeout = AttemptTimeout,
             MaxInFlight = options.MaxInFlight,
             MaxInFlightQoS2 = options.MaxInFlightQoS2,
             MaxQueuedMessages = options.MaxQueuedMessages,
             MaxQueuedBytes = options.MaxQueuedBytes,
             UserName = options.UserName,
         });
-        _completions = new PublishCompletionPool(options.MaxInFlight + options.MaxQueuedMessages);
+        _completions = new PublishCompletionPool(options.MaxInFlight + options.MaxQueuedMessages, OnPublishCancelled);
         _received = Channel.CreateBounded<MqttApplicationMessage>(new BoundedChannelOptions(options.ReceiveBufferCapacity)
         {
             SingleWriter = true,
-            FullMode = BoundedChannelFullMode.Wait,
+            FullMode = BoundedChannelFullMode.Wait,   // only TryWrite is used: a full channel refuses, the read loop never waits
         });
         _metrics = new MqttClientMetrics(this);
     }
@@ -68,17 +70,25 @@ public sealed partial class MqttClient : IAsyncDisposable
     /// <summary>The options.</summary>
     public MqttClientOptions Options => _options;
 
-    /// <summary>Messages received for this client's subscriptions, in arrival order.</summary>
+    /// <summary>
+    /// Messages received for this client's subscriptions, in arrival order. Holds up to
+    /// <see cref="MqttClientOptions.ReceiveBufferCapacity"/>; a message arriving when it is full is dropped, counted in
+    /// <see cref="MqttClientMetrics.ReceivedDropped"/> and reported by <see cref="MessageDropped"/>, so that reading from
+    /// the broker (and with it every acknowledgement of this client's publishes) never waits for the application.
+    /// </summary>
     public ChannelReader<MqttApplicationMessage> Messages => _received.Reader;
+
+    /// <summary>Where the client is in its life; see <see cref="MqttClientState"/>.</summary>
+    public MqttClientState State { get { lock (_gate) return _state; } }
 
     /// <summary>Whether a connection is up and CONNACK accepted it.</summary>
     public bool IsConnected { get { lock (_gate) return _session.State == SessionState.Connected; } }
 
     /// <summary>Why the last connection ended; <see cref="MqttCloseReason.None"/> before any ended.</summary>
-    public MqttCloseReason LastCloseReason { get; private set; }
+    public MqttCloseReason LastCloseReason { get { lock (_gate) return _lastCloseReason; } }
 
     /// <summary>The error that ended the last connection, if any (never contains a password).</summary>
-    public Exception? LastCloseError { get; private set; }
+    public Exception? LastCloseError { get { lock (_gate) return _lastCloseError; } }
 
     /// <summary>QoS 1/2 publishes awaiting acknowledgement.</summary>
     public int InFlightCount { get { lock (_gate) return _session.InFlightCount; } }
@@ -91,8 +101,17 @@ public sealed partial class MqttClient : IAsyncDisposable
     /// <summary>Raised (on a thread-pool thread) when a connection ends, with its reason. Handlers must not block.</summary>
     public event Action<MqttCloseReason, Exception?>? ConnectionLost;
 
-    /// <summary>Raised when a connection is accepted; the argument is CONNACK's Session Present.</summary>
+    /// <summary>Raised when a connection is accepted; the argument is CONNACK's Session Present. Handlers must not block.</summary>
     public event Action<bool>? Connected;
+
+    /// <summary>Raised on the read loop for a received message dropped because <see cref="Messages"/> was full. Handlers must not block.</summary>
+    public event Action<MqttApplicationMessage>? MessageDropped;
+
+    /// <summary>
+    /// Raised (on a thread-pool thread) when, after a reconnect, the broker refused to restore a subscription
+    /// (SUBACK 0x80): the filter is forgotten and no longer re-made.
+    /// </summary>
+    public event Action<string, MqttClientException>? ResubscribeFailed;
 
     /// <summary>AWS IoT speaks MQTT on port 443 only to clients that offer ALPN <c>x-amzn-mqtt-ca</c>.</summary>
     internal static Tls.TlsOptions WithCloudDefaults(BrokerAddress broker, Tls.TlsOptions tls)
@@ -100,13 +119,13 @@ public sealed partial class MqttClient : IAsyncDisposable
             ? tls with { ApplicationProtocols = ["x-amzn-mqtt-ca"] }
             : tls;
 
-    private void Raise<T>(Action<T>? handler, T arg)
+    private static void Raise<T>(Action<T>? handler, T arg)
     {
         // A throwing handler must not take the connection supervisor down with it.
         try { handler?.Invoke(arg); } catch (Exception) { }
     }
 
-    private TimeSpan Now => Stopwatch.GetElapsedTime(_startTimestamp);
+    private TimeSpan Now => _time.GetElapsedTime(_startTimestamp);
 
     /// <summary>
     /// Completes or fails what the session reported; called under the lock. Safe there because every completion
@@ -125,7 +144,7 @@ public sealed partial class MqttClient : IAsyncDisposable
                 case SessionEventKind.PublishFailed:
                     if (e.State is PublishCompletion failed)
                     {
-                        failed.TrySetException(_fault ?? new MqttClientException(MqttCloseReason.Disposed, "the client stopped before the broker acknowledged this message"));
+                        failed.TrySetException(_pendingFailure?.Invoke() ?? NewFault());
                         failed.ReleaseFromSession();
                     }
                     break;
@@ -135,11 +154,7 @@ public sealed partial class MqttClient : IAsyncDisposable
             }
         }
         events.Clear();
-        if (_spaceAvailable is { } space && _session.CanAccept())
-        {
-            _spaceAvailable = null;
-            space.TrySetResult();
-        }
+        AdmitWaitersLocked();
         if (_drained is { } drained && _session.InFlightCount == 0 && _session.QueuedCount == 0) drained.TrySetResult();
     }
 
@@ -155,41 +170,5 @@ public sealed partial class MqttClient : IAsyncDisposable
     {
         DrainEvents(_lockedEvents);
         DispatchLocked(_lockedEvents);
-    }
-
-    /// <summary>Disconnects (waiting up to <see cref="MqttClientOptions.DisconnectTimeout"/> for in-flight publishes) and releases everything.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        if (_disposed) return;
-        try
-        {
-            await DisconnectAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception)
-        {
-            // Dispose never throws; the failure is recorded in LastCloseError.
-        }
-        _disposed = true;
-        _lifetime.Cancel();
-        if (_supervisor is { } s)
-        {
-            try { await s.ConfigureAwait(false); } catch (Exception) { }
-        }
-        FailEverything(new ObjectDisposedException(nameof(MqttClient), "the client was disposed before the broker acknowledged this message"));
-        _metrics.Dispose();
-        _tls?.Dispose();
-        _lifetime.Dispose();
-    }
-
-    private void FailEverything(Exception error)
-    {
-        lock (_gate)
-        {
-            _fault ??= error;
-            _session.FailAll();
-            DispatchSessionEventsLocked();
-            _spaceAvailable?.TrySetResult();
-        }
-        _connectedOnce?.TrySetException(error);
     }
 }

@@ -12,13 +12,15 @@ public sealed class MqttClientMetrics : IDisposable
     private readonly Counter<long> _published;
     private readonly Counter<long> _acknowledged;
     private readonly Counter<long> _reconnects;
-    private long _publishedCount, _acknowledgedCount, _connects, _flushes;
+    private readonly Counter<long> _dropped;
+    private long _publishedCount, _acknowledgedCount, _connects, _flushes, _receivedDropped;
     private readonly MqttClient _client;
 
     internal MqttClientMetrics(MqttClient client)
     {
         _published = _meter.CreateCounter<long>("mqtt.client.published", "{message}", "Publishes accepted");
         _acknowledged = _meter.CreateCounter<long>("mqtt.client.acknowledged", "{message}", "Publishes that reached their QoS's delivery point");
+        _dropped = _meter.CreateCounter<long>("mqtt.client.received_dropped", "{message}", "Received messages dropped because the application did not read them in time");
         _reconnects = _meter.CreateCounter<long>("mqtt.client.reconnects", "{connection}", "Connections accepted after the first");
         _meter.CreateObservableGauge("mqtt.client.in_flight", () => client.InFlightCount, "{message}", "QoS 1/2 publishes awaiting acknowledgement");
         _meter.CreateObservableGauge("mqtt.client.queued", () => client.QueuedCount, "{message}", "Publishes waiting to be sent");
@@ -46,6 +48,11 @@ public sealed class MqttClientMetrics : IDisposable
     internal void OnAcknowledged() { Interlocked.Increment(ref _acknowledgedCount); _acknowledged.Add(1); }
 
     internal void OnFlushed() => Interlocked.Increment(ref _flushes);
+
+    /// <summary>Received messages dropped because <see cref="MqttClient.Messages"/> was full (see <see cref="MqttClientOptions.ReceiveBufferCapacity"/>).</summary>
+    public long ReceivedDropped => Interlocked.Read(ref _receivedDropped);
+
+    internal void OnReceivedDropped() { Interlocked.Increment(ref _receivedDropped); _dropped.Add(1); }
 
     internal void OnConnected()
     {

@@ -23,7 +23,10 @@ public sealed record MqttClientOptions
     /// <summary>How long to wait for PINGRESP. Default: 30 s.</summary>
     public TimeSpan PingTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How long one connection attempt may take: TCP, TLS and CONNACK. Default: 10 s.</summary>
+    /// <summary>
+    /// How long one connection attempt may take for TCP and CONNACK, from the start of the attempt. A TLS handshake adds
+    /// its own <see cref="Tls.TlsOptions.HandshakeTimeout"/> to the attempt's budget, so either can fire. Default: 10 s.
+    /// </summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>The user name, or null.</summary>
@@ -52,17 +55,25 @@ public sealed record MqttClientOptions
     /// <summary>The largest packet accepted from the broker. Default: 1 MiB.</summary>
     public int MaxIncomingPacketSize { get; init; } = 1 << 20;
 
-    /// <summary>Capacity of the channel of received messages; when full, reading from the broker pauses. Default: 1,000.</summary>
+    /// <summary>
+    /// Capacity of <see cref="MqttClient.Messages"/>. When it is full, a received message is dropped (after it was
+    /// acknowledged to the broker), counted in <see cref="MqttClientMetrics.ReceivedDropped"/> and reported by
+    /// <see cref="MqttClient.MessageDropped"/>: reading from the broker never waits for the application, so this client's
+    /// own publishes keep being acknowledged. Read promptly or raise it. Default: 1,000.
+    /// </summary>
     public int ReceiveBufferCapacity { get; init; } = 1_000;
 
     /// <summary>Reconnect behaviour. Default: forever, 100 ms doubling to 30 s, with jitter.</summary>
     public ReconnectOptions Reconnect { get; init; } = new();
 
-    /// <summary>How long <see cref="MqttClient.DisconnectAsync"/> waits for in-flight publishes. Default: 10 s.</summary>
+    /// <summary>How long <see cref="MqttClient.DisconnectAsync"/> may take in all: waiting for in-flight publishes, then sending DISCONNECT. Default: 10 s.</summary>
     public TimeSpan DisconnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The clock for every timeout, keep-alive and backoff delay of the client. Default: <see cref="TimeProvider.System"/>; tests pass a fake one.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }
 
-/// <summary>Reconnect backoff: exponential with full jitter and a cap, like NATS .NET.</summary>
+/// <summary>Reconnect backoff: exponential with jitter (between half the initial delay and the current ceiling) and a cap.</summary>
 public sealed record ReconnectOptions
 {
     /// <summary>The first delay. Default: 100 ms.</summary>

@@ -11,7 +11,7 @@ public enum MqttCloseReason
     NetworkError,
     /// <summary>No PINGRESP within the ping timeout.</summary>
     KeepAliveTimeout,
-    /// <summary>No CONNACK within the connect timeout, or the connection attempt took too long.</summary>
+    /// <summary>The connection attempt (TCP, TLS, CONNACK) took longer than <see cref="MqttClientOptions.ConnectTimeout"/> plus the TLS handshake timeout.</summary>
     ConnectTimeout,
     /// <summary>The broker broke the protocol (malformed or unexpected packet).</summary>
     ProtocolError,
@@ -23,4 +23,6 @@ public enum MqttCloseReason
     ClientDisconnected,
     /// <summary>The client was disposed.</summary>
     Disposed,
+    /// <summary>No CONNECT could be sent: <see cref="MqttClientOptions.PasswordProvider"/> threw, or gave credentials no CONNECT can carry.</summary>
+    CredentialsFailure,
 }

@@ -19,7 +19,7 @@ public sealed partial class ClientSession
         _disconnectRequested = false;
         _connectWrittenAt = now;
         _lastSent = now;
-        _pingSentAt = null;
+        ResetPing();
     }
 
     /// <summary>
@@ -54,8 +54,7 @@ public sealed partial class ClientSession
         if (State == SessionState.Disconnected) return;
         State = SessionState.Disconnected;
         _connectPending = false;
-        _pingSentAt = null;
-        _pingDue = false;
+        ResetPing();
         _control.Clear();
         ClearResendMarks();
         FailRequests(includeUnsent: false);

@@ -3,8 +3,8 @@ namespace ZeroDepMqtt.Protocol.Session;
 public sealed partial class ClientSession
 {
     private TimeSpan _lastSent;
-    private TimeSpan? _pingSentAt;
-    private bool _pingDue;
+    private TimeSpan? _pingDueAt;   // when a PINGREQ fell due; cleared by PINGRESP. The ping timeout runs from here.
+    private bool _pingWritten;
 
     private TimeSpan KeepAlive => TimeSpan.FromSeconds(_options.KeepAliveSeconds);
 
@@ -20,7 +20,7 @@ public sealed partial class ClientSession
                 case SessionState.Connecting:
                     return _connectWrittenAt + _options.ConnAckTimeout;
                 case SessionState.Connected:
-                    if (_pingSentAt is { } sent) return sent + _options.PingTimeout;
+                    if (_pingDueAt is { } due) return due + _options.PingTimeout;
                     if (_options.KeepAliveSeconds == 0) return null;
                     return _lastSent + KeepAlive;
                 default:
@@ -31,8 +31,10 @@ public sealed partial class ClientSession
 
     /// <summary>
     /// Advances the clock. Schedules a PINGREQ when nothing was sent for Keep Alive (MQTT-3.1.2-23), and reports a
-    /// connection that must be closed: no CONNACK or no PINGRESP in time. After a non-<see cref="SessionTimeout.None"/>
-    /// result the caller closes the connection and calls <see cref="ConnectionLost"/>.
+    /// connection that must be closed: no CONNACK or no PINGRESP in time. The ping timeout counts from when the PINGREQ
+    /// fell due, not from when it was written, so a connection whose output is stuck (a broker that stopped reading)
+    /// still ends within Keep Alive + ping timeout. After a non-<see cref="SessionTimeout.None"/> result the caller
+    /// closes the connection and calls <see cref="ConnectionLost"/>.
     /// </summary>
     public SessionTimeout Tick(TimeSpan now)
     {
@@ -41,17 +43,25 @@ public sealed partial class ClientSession
             case SessionState.Connecting when now >= _connectWrittenAt + _options.ConnAckTimeout:
                 return SessionTimeout.ConnAck;
             case SessionState.Connected:
-                if (_pingSentAt is { } sent)
+                if (_pingDueAt is { } due)
                 {
-                    if (now >= sent + _options.PingTimeout) return SessionTimeout.KeepAlive;
+                    if (now >= due + _options.PingTimeout) return SessionTimeout.KeepAlive;
                 }
                 else if (_options.KeepAliveSeconds != 0 && now >= _lastSent + KeepAlive)
                 {
-                    _pingDue = true;
+                    _pingDueAt = _lastSent + KeepAlive;
                 }
                 break;
         }
         return SessionTimeout.None;
+    }
+
+    private bool PingPending => _pingDueAt is not null && !_pingWritten;
+
+    private void ResetPing()
+    {
+        _pingDueAt = null;
+        _pingWritten = false;
     }
 
     /// <summary>Whether <see cref="WriteOutgoing"/> would write anything now.</summary>
@@ -59,8 +69,11 @@ public sealed partial class ClientSession
         State switch
         {
             SessionState.Connecting => _connectPending,
-            SessionState.Connected => _control.Count > 0 || _resendPending > 0 || _pingDue || _disconnectRequested
+            SessionState.Connected => HasControlOutgoing || _resendPending > 0
                 || _requestsToSend.Count > 0 || (_queue.Head is { } h && WindowHasRoom(h.QoS, startingBatch: true)),
             _ => false,
         };
+
+    /// <summary>Whether <see cref="WriteControlOutgoing"/> would write anything now: acks, PUBREL, PINGREQ or DISCONNECT.</summary>
+    public bool HasControlOutgoing => State == SessionState.Connected && (_control.Count > 0 || PingPending || _disconnectRequested);
 }

@@ -54,7 +54,7 @@ public sealed partial class ClientSession
                 return false;
             case PacketType.PingResp:
                 PingResp.Read(frame, version);
-                _pingSentAt = null;
+                ResetPing();
                 return false;
             default:
                 return ThrowHelper.Protocol<bool>(MqttErrorReason.InvalidPacketType, MqttFrameReader.Name(type),

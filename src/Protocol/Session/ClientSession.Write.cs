@@ -30,22 +30,41 @@ public sealed partial class ClientSession
             if (_resendPending > 0) written += WriteResends(writer);
             written += WriteNewPublishes(writer);
             written += WriteRequests(writer);
-            if (_pingDue && _pingSentAt is null)
-            {
-                default(PingReq).WriteTo(writer);
-                _pingSentAt = now;
-                written++;
-            }
-            _pingDue = false;
-            if (_disconnectRequested)
-            {
-                default(Disconnect).WriteTo(writer);
-                State = SessionState.Disconnecting;
-                written++;
-            }
+            written += WritePingAndDisconnect(writer);
         }
         if (written > 0) _lastSent = now;
         return written;
+    }
+
+    /// <summary>
+    /// Writes only the control packets that are due: acks and PUBREL, PINGREQ, and DISCONNECT. For a caller whose
+    /// output is above its data limit: these are small and must never wait behind publishes. Returns the count.
+    /// </summary>
+    public int WriteControlOutgoing(IBufferWriter<byte> writer, TimeSpan now)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        if (State != SessionState.Connected) return 0;
+        int written = WriteControl(writer) + WritePingAndDisconnect(writer);
+        if (written > 0) _lastSent = now;
+        return written;
+    }
+
+    private int WritePingAndDisconnect(IBufferWriter<byte> writer)
+    {
+        int n = 0;
+        if (PingPending)
+        {
+            default(PingReq).WriteTo(writer);
+            _pingWritten = true;
+            n++;
+        }
+        if (_disconnectRequested)
+        {
+            default(Disconnect).WriteTo(writer);
+            State = SessionState.Disconnecting;
+            n++;
+        }
+        return n;
     }
 
     private int WriteControl(IBufferWriter<byte> writer)

@@ -86,12 +86,7 @@ public sealed partial class ClientSession
     /// <exception cref="ArgumentException">No topic, QoS 3, a 3.1 topic above 32,767 bytes, or a packet too large to encode.</exception>
     public bool TryPublish(TopicName topic, ReadOnlyMemory<byte> payload, QualityOfService qos, bool retain, object? state)
     {
-        if (topic.IsEmpty) ThrowHelper.Argument(nameof(topic), "PUBLISH needs a topic name (MQTT-4.7.3-1).");
-        PacketWriting.CheckQoS(qos, nameof(qos));
-        if (_options.Version == MqttProtocolVersion.V310 && topic.Utf8.Length > 32_767)
-            ThrowHelper.Argument(nameof(topic), $"the topic is {topic.Utf8.Length} bytes; MQTT 3.1 allows 32,767 (MQTT 3.1 §3.3).");
-        if ((long)payload.Length + topic.Utf8.Length + 4 > RemainingLength.Max)
-            ThrowHelper.Argument(nameof(payload), $"a {payload.Length}-byte payload does not fit one PUBLISH (Remaining Length at most {RemainingLength.Max}, MQTT-2.2.3).");
+        CheckPublish(topic, payload.Length, qos);
         if (!CanAccept(payload.Length)) return false;
 
         var m = _pool.TryPop(out var pooled) ? pooled : new OutgoingMessage();
@@ -107,15 +102,64 @@ public sealed partial class ClientSession
         return true;
     }
 
+    /// <summary>Throws what <see cref="TryPublish"/> would throw for these arguments, without accepting anything.</summary>
+    /// <exception cref="ArgumentException">No topic, QoS 3, a 3.1 topic above 32,767 bytes, or a packet too large to encode.</exception>
+    public void CheckPublish(TopicName topic, int payloadLength, QualityOfService qos)
+    {
+        if (topic.IsEmpty) ThrowHelper.Argument(nameof(topic), "PUBLISH needs a topic name (MQTT-4.7.3-1).");
+        PacketWriting.CheckQoS(qos, nameof(qos));
+        if (_options.Version == MqttProtocolVersion.V310 && topic.Utf8.Length > 32_767)
+            ThrowHelper.Argument(nameof(topic), $"the topic is {topic.Utf8.Length} bytes; MQTT 3.1 allows 32,767 (MQTT 3.1 §3.3).");
+        if ((long)payloadLength + topic.Utf8.Length + 4 > RemainingLength.Max)
+            ThrowHelper.Argument("payload", $"a {payloadLength}-byte payload does not fit one PUBLISH (Remaining Length at most {RemainingLength.Max}, MQTT-2.2.3).");
+    }
+
+    /// <summary>
+    /// The caller gave up waiting for the publish accepted with <paramref name="state"/>. Not yet written: it is removed
+    /// and never sent (no event follows). Already written: it stays in flight to its final ack (a PUBLISH on the wire
+    /// cannot be recalled), with its own copy of the payload so the caller may reuse its buffer, and without its
+    /// state (no event follows either). O(queue + window): cancellation is rare, the hot path pays nothing.
+    /// </summary>
+    public PublishCancelOutcome TryCancel(object state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        for (var m = _queue.Tail; m is not null; m = m.Prev)
+        {
+            if (!ReferenceEquals(m.State, state)) continue;
+            _queue.Remove(m);
+            _queuedBytes -= m.Payload.Length;
+            Recycle(m);
+            return PublishCancelOutcome.Removed;
+        }
+        if (Detach(_awaitingAck, state, copyPayload: true) || Detach(_awaitingComp, state, copyPayload: false)) return PublishCancelOutcome.Detached;
+        return PublishCancelOutcome.NotFound;
+    }
+
+    private static bool Detach(MessageList list, object state, bool copyPayload)
+    {
+        for (var m = list.Head; m is not null; m = m.Next)
+        {
+            if (!ReferenceEquals(m.State, state)) continue;
+            // Past PUBREC the payload is never read again (MQTT-4.3.3-1); before, a re-send reads it.
+            if (copyPayload) m.Payload = m.Payload.ToArray();
+            m.State = null;
+            return true;
+        }
+        return false;
+    }
+
     /// <summary>
     /// Gives up every queued and in-flight publish and every pending request, each with a failure event.
     /// For a caller that stops for good (disposed, refused for good); the session stays usable.
     /// </summary>
     public void FailAll()
     {
-        // QoS 2 past PUBREC: the broker holds these ids until PUBREL. Keep them reserved and release them silently on
-        // the next connection that keeps the session, so a reused id is never taken for a duplicate.
+        // QoS 2 past PUBREC, and QoS 2 PUBLISH sent but not yet PUBREC'd (the broker may have it and its PUBREC be on the
+        // way): the broker may hold these ids until PUBREL. Keep them reserved and release them silently on the next
+        // connection that keeps the session, so a reused id is never taken for a duplicate and the new message swallowed.
         for (var m = _awaitingComp.Head; m is not null; m = m.Next) _orphanReleases.Add(m.PacketId);
+        for (var m = _awaitingAck.Head; m is not null; m = m.Next)
+            if (m.QoS == QualityOfService.ExactlyOnce && m.SentBefore) _orphanReleases.Add(m.PacketId);
         FailList(_queue);
         FailList(_awaitingAck);
         FailList(_awaitingComp);

@@ -50,3 +50,14 @@ public enum SessionState
     /// <summary>DISCONNECT was written; nothing more is sent on this connection (MQTT-3.14.4-2).</summary>
     Disconnecting,
 }
+
+/// <summary>What <see cref="ClientSession.TryCancel"/> did.</summary>
+public enum PublishCancelOutcome
+{
+    /// <summary>No publish with that state is held: it completed or failed already.</summary>
+    NotFound = 0,
+    /// <summary>It was still queued: removed, never sent.</summary>
+    Removed,
+    /// <summary>It was written already: it stays in flight with its own payload copy, and reports no event.</summary>
+    Detached,
+}

@@ -5,7 +5,8 @@ namespace ZeroDepMqtt.Transport.Internal;
 /// <summary>
 /// The awaitable behind one publish: pooled, so a steady stream of publishes allocates no Task or
 /// TaskCompletionSource. It returns to the pool only when both owners let go: the session (its completion
-/// event) and the awaiter (GetResult) — so a cancelled await never races a late acknowledgement.
+/// event, or the client removing it on cancellation) and the awaiter (GetResult), so a cancelled await never
+/// races a late acknowledgement.
 /// </summary>
 internal sealed class PublishCompletion : IValueTaskSource
 {
@@ -19,13 +20,24 @@ internal sealed class PublishCompletion : IValueTaskSource
 
     public short Version => _core.Version;
 
-    public void Start(PublishCompletionPool pool, CancellationToken cancellationToken)
+    public bool IsCompleted => Volatile.Read(ref _completed) != 0;
+
+    public void Start(PublishCompletionPool pool)
     {
         _pool = pool;
         _owners = 2;
         _completed = 0;
-        if (cancellationToken.CanBeCanceled)
-            _cancellation = cancellationToken.UnsafeRegister(static (s, ct) => ((PublishCompletion)s!).TrySetException(new OperationCanceledException(ct)), this);
+    }
+
+    /// <summary>Lets <paramref name="cancellationToken"/> cancel this publish (through the pool's handler); call once accepted.</summary>
+    public void WatchCancellation(CancellationToken cancellationToken)
+    {
+        if (!cancellationToken.CanBeCanceled) return;
+        _cancellation = cancellationToken.UnsafeRegister(static (s, ct) =>
+        {
+            var self = (PublishCompletion)s!;
+            self._pool?.OnCancelled(self, ct);
+        }, this);
     }
 
     public void TrySetResult()
@@ -38,7 +50,7 @@ internal sealed class PublishCompletion : IValueTaskSource
         if (Interlocked.Exchange(ref _completed, 1) == 0) _core.SetException(exception);
     }
 
-    /// <summary>The session is done with this publish (completed or failed).</summary>
+    /// <summary>The session is done with this publish (completed, failed, or removed on cancellation).</summary>
     public void ReleaseFromSession() => Release();
 
     void IValueTaskSource.GetResult(short token)
@@ -49,6 +61,7 @@ internal sealed class PublishCompletion : IValueTaskSource
         }
         finally
         {
+            // Waits for a cancellation callback that is running, so the object is never reused under it.
             _cancellation.Dispose();
             _cancellation = default;
             Release();
@@ -74,16 +87,23 @@ internal sealed class PublishCompletionPool
     private readonly System.Collections.Concurrent.ConcurrentQueue<PublishCompletion> _items = new();
     private int _count;
     private readonly int _max;
+    private readonly Action<PublishCompletion, CancellationToken> _onCancelled;
 
-    public PublishCompletionPool(int max) => _max = max;
+    public PublishCompletionPool(int max, Action<PublishCompletion, CancellationToken> onCancelled)
+    {
+        _max = max;
+        _onCancelled = onCancelled;
+    }
 
-    public PublishCompletion Rent(CancellationToken cancellationToken)
+    public PublishCompletion Rent()
     {
         if (_items.TryDequeue(out var item)) Interlocked.Decrement(ref _count);
         else item = new PublishCompletion();
-        item.Start(this, cancellationToken);
+        item.Start(this);
         return item;
     }
+
+    internal void OnCancelled(PublishCompletion item, CancellationToken token) => _onCancelled(item, token);
 
     public void Return(PublishCompletion item)
     {
