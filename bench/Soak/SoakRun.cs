@@ -87,6 +87,7 @@ internal static class SoakRun
             CleanSession = false,
             KeepAliveSeconds = 5,
             Reconnect = reconnect,
+            ReceiveBufferCapacity = 1_000_000,   // a full channel drops (the client's inbound policy): the count must see every message
         });
         await subscriber.ConnectAsync();
         await subscriber.SubscribeAsync(topic, qos);

@@ -401,6 +401,7 @@ public sealed partial class MqttClient
         public Pipe Output { get; } = output;
         public TimeSpan ConnAckDeadline { get; } = connAckDeadline;
         public ITimer Timer = null!;
+        public TimeSpan? ArmedFor;   // the deadline the timer is set for; under the client's lock
         public MqttClient? Client;
         public bool Accepted;
         public TimeSpan AcceptedAt;

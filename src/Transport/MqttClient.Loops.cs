@@ -50,7 +50,8 @@ public sealed partial class MqttClient
                         }
                         DispatchLocked(events);
                         PumpLocked();
-                        if (connected) RearmLocked(link);   // Keep Alive's deadline replaces CONNACK's
+                        // CONNACK and PINGRESP are the only events that bring the next deadline earlier.
+                        if (_session.NextDeadline is { } next && (link.ArmedFor is not { } armed || next < armed)) RearmLocked(link);
                     }
                 }
                 finally
@@ -141,11 +142,12 @@ public sealed partial class MqttClient
         if (end is { } e) link.Ended.TrySetResult(e);
     }
 
-    /// <summary>Arms the timer for the earliest deadline: the session's, or CONNACK's while not accepted. Deadlines only move later otherwise, so a timer that fires early just re-arms.</summary>
+    /// <summary>Arms the timer for the earliest deadline: the session's, or CONNACK's while not accepted. Otherwise deadlines only move later (the read loop re-arms for CONNACK and PINGRESP, which bring them earlier), so a timer that fires early just re-arms.</summary>
     private void RearmLocked(ConnectionLink link)
     {
         var deadline = _session.NextDeadline;
         if (!link.Accepted && (deadline is null || deadline > link.ConnAckDeadline)) deadline = link.ConnAckDeadline;
+        link.ArmedFor = deadline;
         if (deadline is not { } d)
         {
             link.Timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);

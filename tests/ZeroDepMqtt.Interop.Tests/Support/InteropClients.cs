@@ -25,6 +25,8 @@ public static class InteropClients
         ClientId = NewClientId(prefix),
         ProtocolVersion = version,
         Reconnect = new ReconnectOptions { InitialDelay = TimeSpan.FromMilliseconds(50), MaxDelay = TimeSpan.FromMilliseconds(500) },
+        // A full Messages channel drops (the client's inbound policy); these subscribers count every message.
+        ReceiveBufferCapacity = 1_000_000,
     };
 
     /// <summary>Creates and connects a client, within <see cref="Deadline"/>.</summary>

@@ -14,6 +14,8 @@ public static class TestClients
         ClientId = Id(prefix),
         ConnectTimeout = TimeSpan.FromSeconds(5),
         Reconnect = new ReconnectOptions { InitialDelay = TimeSpan.FromMilliseconds(20), MaxDelay = TimeSpan.FromMilliseconds(250) },
+        // A full Messages channel drops (the client's inbound policy); test subscribers count every message, so never fill it.
+        ReceiveBufferCapacity = 1_000_000,
     };
 
     /// <summary>A unique client id of at most 23 characters.</summary>
