@@ -221,7 +221,7 @@ public sealed partial class MqttClient
             attempt.CancelAfter(_options.ConnectTimeout);
             try
             {
-                (socket, stream) = await NetworkConnection.OpenAsync(_options.Broker, _tls, attempt.Token).ConfigureAwait(false);
+                (socket, stream) = await Connections.BrokerConnection.OpenAsync(_options.Broker, _tls, _options, attempt.Token).ConfigureAwait(false);
                 var password = _options.PasswordProvider is { } provider ? await provider(attempt.Token).ConfigureAwait(false) : null;
                 lock (_gate)
                 {
