@@ -14,6 +14,23 @@ public sealed partial class MqttClient
     private TaskCompletionSource? _drained;         // DisconnectAsync waits for in-flight work on this
     private bool _everConnected;
     private bool _stopping;
+    private int _brokerIndex;                       // failover: 0 is Broker, i is AlternateBrokers[i - 1]
+    private int _roundStart;                        // where the current round of the list began
+
+    /// <summary>The address connected to, or tried next: <see cref="MqttClientOptions.Broker"/> or one of
+    /// <see cref="MqttClientOptions.AlternateBrokers"/>.</summary>
+    public BrokerAddress CurrentBroker => _brokerIndex == 0 ? _options.Broker : _options.AlternateBrokers[_brokerIndex - 1];
+
+    /// <summary>Failover: a failed attempt moves on to the next address; a connection that worked stays. Returns
+    /// whether to wait the backoff first: only once a whole round of the list has failed, so that failing over to a
+    /// live node costs no delay (a list of one waits every time, as before).</summary>
+    private bool MoveToNextBroker(bool wasAccepted)
+    {
+        int count = 1 + _options.AlternateBrokers.Count;
+        if (wasAccepted) { _roundStart = _brokerIndex; return true; }
+        _brokerIndex = (_brokerIndex + 1) % count;
+        return _brokerIndex == _roundStart;
+    }
 
     private readonly record struct CloseOutcome(MqttCloseReason Reason, Exception? Error, bool WasAccepted = false, TimeSpan Lifetime = default);
 
@@ -151,14 +168,15 @@ public sealed partial class MqttClient
             var policy = _options.Reconnect;
             if (policy.MaxAttempts is { } max && failures >= max)
             {
-                GiveUp(new MqttClientException(outcome.Reason, $"gave up after {failures} failed connection attempt(s) to {_options.Broker}: {outcome.Error?.Message ?? outcome.Reason.ToString()}", outcome.Error));
+                GiveUp(new MqttClientException(outcome.Reason, $"gave up after {failures} failed connection attempt(s) to {CurrentBroker}: {outcome.Error?.Message ?? outcome.Reason.ToString()}", outcome.Error));
                 return;
             }
             if (policy.GiveUpAfter is { } limit && Now - lastSuccess >= limit)
             {
-                GiveUp(new MqttClientException(outcome.Reason, $"gave up after {limit.TotalSeconds:0.#} s without a connection to {_options.Broker}: {outcome.Error?.Message ?? outcome.Reason.ToString()}", outcome.Error));
+                GiveUp(new MqttClientException(outcome.Reason, $"gave up after {limit.TotalSeconds:0.#} s without a connection to {CurrentBroker}: {outcome.Error?.Message ?? outcome.Reason.ToString()}", outcome.Error));
                 return;
             }
+            if (!MoveToNextBroker(outcome.WasAccepted)) continue;
             var delay = Backoff(failures, policy);
             if (policy.GiveUpAfter is { } l2 && Now + delay - lastSuccess > l2) delay = l2 - (Now - lastSuccess) + TimeSpan.FromMilliseconds(1);
             try
@@ -200,7 +218,7 @@ public sealed partial class MqttClient
         return outcome with
         {
             Error = new MqttClientException(MqttCloseReason.BrokerClosed,
-                $"{_options.Broker} closed the connection right after accepting it, {quickKicks} times in a row: another client probably uses the client id \"{_options.ClientId}\"", outcome.Error),
+                $"{CurrentBroker} closed the connection right after accepting it, {quickKicks} times in a row: another client probably uses the client id \"{_options.ClientId}\"", outcome.Error),
         };
     }
 
@@ -221,7 +239,7 @@ public sealed partial class MqttClient
             attempt.CancelAfter(_options.ConnectTimeout);
             try
             {
-                (socket, stream) = await Connections.BrokerConnection.OpenAsync(_options.Broker, _tls, _options, attempt.Token).ConfigureAwait(false);
+                (socket, stream) = await Connections.BrokerConnection.OpenAsync(CurrentBroker, _tls, _options, attempt.Token).ConfigureAwait(false);
                 var password = _options.PasswordProvider is { } provider ? await provider(attempt.Token).ConfigureAwait(false) : null;
                 lock (_gate)
                 {
@@ -232,7 +250,7 @@ public sealed partial class MqttClient
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
                 return new CloseOutcome(MqttCloseReason.ConnectTimeout, new MqttClientException(MqttCloseReason.ConnectTimeout,
-                    $"connecting to {_options.Broker} took longer than {_options.ConnectTimeout.TotalSeconds:0.#} s"));
+                    $"connecting to {CurrentBroker} took longer than {_options.ConnectTimeout.TotalSeconds:0.#} s"));
             }
             catch (OperationCanceledException)
             {
@@ -244,7 +262,7 @@ public sealed partial class MqttClient
             }
             catch (Exception e) when (e is SocketException or IOException)
             {
-                return new CloseOutcome(MqttCloseReason.NetworkError, new MqttClientException(MqttCloseReason.NetworkError, $"cannot connect to {_options.Broker}: {e.Message}", e));
+                return new CloseOutcome(MqttCloseReason.NetworkError, new MqttClientException(MqttCloseReason.NetworkError, $"cannot connect to {CurrentBroker}: {e.Message}", e));
             }
         }
 
