@@ -32,8 +32,9 @@ internal static class HttpConnectTunnel
 
     private static string Hint(int status, HttpProxy proxy) => status switch
     {
-        407 when proxy.UserName is null => " (the proxy requires credentials: give them as http://user:password@host:port)",
-        407 => " (the proxy refused the user name and password given)",
+        // 407 is the standard answer; tinyproxy 1.11 answers a wrong password with 401.
+        401 or 407 when proxy.UserName is null => " (the proxy requires credentials: give them as http://user:password@host:port)",
+        401 or 407 => " (the proxy refused the user name and password given)",
         403 => " (the proxy forbids tunnels to this host or port; tinyproxy, for one, allows CONNECT only to the ports its ConnectPort lines list)",
         502 or 504 => " (the proxy could not reach the broker)",
         _ => "",
