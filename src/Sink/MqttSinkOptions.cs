@@ -10,9 +10,19 @@ namespace ZeroDepMqtt.Sink;
 /// </summary>
 public sealed record MqttSinkOptions
 {
-    /// <summary>The broker, as <c>scheme://host:port</c>: <c>tcp</c>/<c>mqtt</c> (plain, default port 1883) or
-    /// <c>ssl</c>/<c>tls</c>/<c>mqtts</c>/<c>tcps</c> (TLS, default port 8883). Required; no default.</summary>
+    /// <summary>The broker, as <c>scheme://host:port</c>: <c>tcp</c>/<c>mqtt</c> (plain, default port 1883),
+    /// <c>ssl</c>/<c>tls</c>/<c>mqtts</c>/<c>tcps</c> (TLS, default port 8883), <c>ws</c>/<c>wss</c> (WebSocket, default
+    /// ports 80/443, default path <c>/mqtt</c>). Required; no default. When the JSON gives a list, its first entry.</summary>
     public string? Server { get; init; }
+
+    /// <summary>The failover list when <c>server</c> is a JSON array (<see cref="Server"/> is then its first entry):
+    /// the sink connects to the first that works and moves on when it fails. Default <c>null</c> (one server).</summary>
+    public IReadOnlyList<string>? Servers { get; init; }
+
+    /// <summary>An HTTP proxy every connection is tunnelled through, <c>http://[user:password@]host:port</c>. Default
+    /// <c>null</c>: direct, except that <c>ws://</c>/<c>wss://</c> servers use the proxy that <c>http_proxy</c>/<c>HTTP_PROXY</c>
+    /// or <c>https_proxy</c>/<c>HTTPS_PROXY</c> name (minus <c>no_proxy</c>/<c>NO_PROXY</c>). Never printed with its credentials.</summary>
+    public string? HttpProxy { get; init; }
 
     /// <summary>The PUBLISH topic name: not empty, no <c>+</c> or <c>#</c>, no U+0000, at most 65,535 UTF-8 bytes
     /// (32,767 with MQTT 3.1). Required; no default.</summary>
@@ -60,12 +70,12 @@ public sealed record MqttSinkOptions
     public override string ToString()
     {
         var b = new StringBuilder("MqttSinkOptions { ");
-        b.Append("Server = ").Append(Mask.Server(Server)).Append(", Topic = ").Append(Topic).Append(", ClientId = ").Append(ClientId)
+        b.Append("Server = ").Append(Servers is null ? Mask.Server(Server) : "[" + string.Join(", ", Servers.Select(Mask.Server)) + "]").Append(", Topic = ").Append(Topic).Append(", ClientId = ").Append(ClientId)
          .Append(", ProtocolVersion = ").Append(ProtocolVersion).Append(", Qos = ").Append(Qos)
          .Append(", Username = ").Append(Username).Append(", Password = ").Append(Mask.Secret(Password))
          .Append(", CertificationPath = ").Append(CertificationPath).Append(", PrivateKeyPath = ").Append(PrivateKeyPath)
          .Append(", RootCaPath = ").Append(RootCaPath).Append(", PrivateKeyPassphrase = ").Append(Mask.Secret(PrivateKeyPassphrase))
-         .Append(", InsecureSkipVerify = ").Append(InsecureSkipVerify).Append(", Retained = ").Append(Retained).Append(" }");
+         .Append(", InsecureSkipVerify = ").Append(InsecureSkipVerify).Append(", Retained = ").Append(Retained).Append(", HttpProxy = ").Append(Mask.Server(HttpProxy)).Append(" }");
         return b.ToString();
     }
 }

@@ -16,6 +16,12 @@ public sealed record SinkSettings
     /// <summary>The broker's scheme, host and port; <see cref="BrokerAddress.UseTls"/> says whether TLS is used.</summary>
     public required BrokerAddress Broker { get; init; }
 
+    /// <summary>Failover addresses tried after <see cref="Broker"/>, in order (<c>server</c> given as a list). Empty for one server.</summary>
+    public IReadOnlyList<BrokerAddress> AlternateBrokers { get; init; } = [];
+
+    /// <summary>The HTTP proxy from <c>httpProxy</c>, or <c>null</c>. Its <see cref="object.ToString"/> masks the credentials.</summary>
+    public Transport.Connections.HttpProxy? HttpProxy { get; init; }
+
     /// <summary>The PUBLISH topic name, already checked against the topic-name rules of <see cref="ProtocolVersion"/>.</summary>
     public required string Topic { get; init; }
 
@@ -60,7 +66,11 @@ public sealed record SinkSettings
     public string Describe()
     {
         var b = new StringBuilder();
-        Line(b, "server", $"{Broker} ({(Broker.UseTls ? "TLS" : "plain TCP")})");
+        Line(b, "server", AlternateBrokers.Count == 0 ? Kind(Broker) : $"{Kind(Broker)}, then failover to:");
+        for (int i = 0; i < AlternateBrokers.Count; i++) Line(b, $"  server[{i + 1}]", Kind(AlternateBrokers[i]));
+        Line(b, "httpProxy", HttpProxy?.ToString() ?? (AnyBroker(a => a.UseWebSocket)
+            ? "(not set: ws/wss use http_proxy/HTTP_PROXY or https_proxy/HTTPS_PROXY unless no_proxy/NO_PROXY matches)"
+            : "(not set)"));
         Line(b, "topic", Topic);
         Line(b, "protocolVersion", ProtocolVersion == MqttProtocolVersion.V311 ? "3.1.1 (MQTT, level 4)" : "3.1 (MQIsdp, level 3)");
         Line(b, "qos", ((int)Qos).ToString(CultureInfo.InvariantCulture));
@@ -68,7 +78,7 @@ public sealed record SinkSettings
         Line(b, "clientId", ClientIdGenerated ? $"{ClientId} (generated)" : ClientId);
         Line(b, "username", Username ?? "(not set)");
         Line(b, "password", Mask.Secret(Password));
-        if (Broker.UseTls)
+        if (AnyBroker(a => a.UseTls))
         {
             Line(b, "certificationPath", CertificatePath ?? "(not set)");
             Line(b, "privateKeyPath", PrivateKeyPath ?? "(not set)");
@@ -83,7 +93,13 @@ public sealed record SinkSettings
     public override string ToString()
         => $"SinkSettings {{ Broker = {Broker}, Topic = {Topic}, Qos = {(int)Qos}, ProtocolVersion = {ProtocolVersion}, ClientId = {ClientId}, "
          + $"Username = {Username}, Password = {Mask.Secret(Password)}, CertificatePath = {CertificatePath}, PrivateKeyPath = {PrivateKeyPath}, "
-         + $"PrivateKeyPassphrase = {Mask.Secret(PrivateKeyPassphrase)}, RootCaPath = {RootCaPath}, InsecureSkipVerify = {InsecureSkipVerify}, Retained = {Retained} }}";
+         + $"PrivateKeyPassphrase = {Mask.Secret(PrivateKeyPassphrase)}, RootCaPath = {RootCaPath}, InsecureSkipVerify = {InsecureSkipVerify}, Retained = {Retained}, "
+         + $"AlternateBrokers = [{string.Join(", ", AlternateBrokers)}], HttpProxy = {HttpProxy} }}";
+
+    private bool AnyBroker(Func<BrokerAddress, bool> test) => test(Broker) || AlternateBrokers.Any(test);
+
+    private static string Kind(BrokerAddress a)
+        => $"{a} ({(a.UseWebSocket ? (a.UseTls ? "WebSocket over TLS" : "WebSocket") : a.UseTls ? "TLS" : "plain TCP")})";
 
     private static void Line(StringBuilder b, string name, string value)
         => b.Append(name.PadRight(22)).Append(value).Append('\n');

@@ -23,6 +23,8 @@ public static class SinkSettingsMapping
         return new MqttClientOptions
         {
             Broker = settings.Broker,
+            AlternateBrokers = settings.AlternateBrokers,
+            HttpProxy = settings.HttpProxy,
             ClientId = settings.ClientId,
             ProtocolVersion = settings.ProtocolVersion,
             // Clean session off: the broker keeps the QoS 1/2 state across reconnects, which is what makes
@@ -32,7 +34,7 @@ public static class SinkSettingsMapping
             ConnectTimeout = runtime.ConnectTimeout,
             UserName = settings.Username,
             PasswordProvider = PasswordProvider(settings.Password),
-            Tls = settings.Broker.UseTls ? Tls(settings) : null,
+            Tls = settings.Broker.UseTls || settings.AlternateBrokers.Any(a => a.UseTls) ? Tls(settings) : null,
             MaxInFlight = runtime.MaxInFlight,
             MaxInFlightQoS2 = runtime.MaxInFlightQoS2,
             MaxQueuedMessages = runtime.MaxQueuedMessages,
@@ -62,5 +64,5 @@ public static class SinkSettingsMapping
     };
 
     private static bool IsAwsOn443(BrokerAddress broker)
-        => broker.Port == 443 && broker.Host.EndsWith(".amazonaws.com", StringComparison.OrdinalIgnoreCase);
+        => broker.Port == 443 && !broker.UseWebSocket && broker.Host.EndsWith(".amazonaws.com", StringComparison.OrdinalIgnoreCase);
 }

@@ -13,6 +13,23 @@ public sealed partial class MqttClient
     private TaskCompletionSource? _drained;         // DisconnectAsync waits for in-flight work on this
     private bool _everConnected;
     private bool _stopReconnecting;                 // set by DisconnectAsync once the drain is over: no new connection
+    private int _brokerIndex;                       // failover: 0 is Broker, i is AlternateBrokers[i - 1]
+    private int _roundStart;                        // where the current round of the list began
+
+    /// <summary>The address connected to, or tried next: <see cref="MqttClientOptions.Broker"/> or one of
+    /// <see cref="MqttClientOptions.AlternateBrokers"/>.</summary>
+    public BrokerAddress CurrentBroker => _brokerIndex == 0 ? _options.Broker : _options.AlternateBrokers[_brokerIndex - 1];
+
+    /// <summary>Failover: a failed attempt moves on to the next address; a connection that worked stays. Returns
+    /// whether to wait the backoff first: only once a whole round of the list has failed, so that failing over to a
+    /// live node costs no delay (a list of one waits every time, as before).</summary>
+    private bool MoveToNextBroker(bool wasAccepted)
+    {
+        int count = 1 + _options.AlternateBrokers.Count;
+        if (wasAccepted) { _roundStart = _brokerIndex; return true; }
+        _brokerIndex = (_brokerIndex + 1) % count;
+        return _brokerIndex == _roundStart;
+    }
 
     private readonly record struct CloseOutcome(MqttCloseReason Reason, Exception? Error, bool WasAccepted = false, TimeSpan Lifetime = default);
 
@@ -210,14 +227,15 @@ public sealed partial class MqttClient
             var policy = _options.Reconnect;
             if (policy.MaxAttempts is { } max && failures >= max)
             {
-                GiveUp(new MqttClientException(outcome.Reason, $"gave up after {failures} failed connection attempt(s) to {_options.Broker}: {outcome.Error?.Message ?? outcome.Reason.ToString()}", outcome.Error));
+                GiveUp(new MqttClientException(outcome.Reason, $"gave up after {failures} failed connection attempt(s) to {CurrentBroker}: {outcome.Error?.Message ?? outcome.Reason.ToString()}", outcome.Error));
                 return;
             }
             if (policy.GiveUpAfter is { } limit && Now - lastSuccess >= limit)
             {
-                GiveUp(new MqttClientException(outcome.Reason, $"gave up after {limit.TotalSeconds:0.#} s without a connection to {_options.Broker}: {outcome.Error?.Message ?? outcome.Reason.ToString()}", outcome.Error));
+                GiveUp(new MqttClientException(outcome.Reason, $"gave up after {limit.TotalSeconds:0.#} s without a connection to {CurrentBroker}: {outcome.Error?.Message ?? outcome.Reason.ToString()}", outcome.Error));
                 return;
             }
+            if (!MoveToNextBroker(outcome.WasAccepted)) continue;
             var delay = Backoff(failures, policy);
             if (policy.GiveUpAfter is { } l2 && Now + delay - lastSuccess > l2) delay = l2 - (Now - lastSuccess) + TimeSpan.FromMilliseconds(1);
             try
@@ -259,7 +277,7 @@ public sealed partial class MqttClient
         return outcome with
         {
             Error = new MqttClientException(MqttCloseReason.BrokerClosed,
-                $"{_options.Broker} closed the connection right after accepting it, {quickKicks} times in a row: another client probably uses the client id \"{_options.ClientId}\"", outcome.Error),
+                $"{CurrentBroker} closed the connection right after accepting it, {quickKicks} times in a row: another client probably uses the client id \"{_options.ClientId}\"", outcome.Error),
         };
     }
 
@@ -299,7 +317,7 @@ public sealed partial class MqttClient
         try
         {
             // The one place the client opens its connection.
-            (socket, stream) = await NetworkConnection.OpenAsync(_options.Broker, _tls, attempt).ConfigureAwait(false);
+            (socket, stream) = await Connections.BrokerConnection.OpenAsync(CurrentBroker, _tls, _options, attempt).ConfigureAwait(false);
             var password = await GetPasswordAsync(attempt).ConfigureAwait(false);
             lock (_gate)
             {
@@ -315,13 +333,13 @@ public sealed partial class MqttClient
             {
                 OperationCanceledException when lifetime.IsCancellationRequested => new CloseOutcome(MqttCloseReason.Disposed, null),
                 OperationCanceledException => new CloseOutcome(MqttCloseReason.ConnectTimeout, new MqttClientException(MqttCloseReason.ConnectTimeout,
-                    $"connecting to {_options.Broker} took longer than {AttemptTimeout.TotalSeconds:0.#} s")),
+                    $"connecting to {CurrentBroker} took longer than {AttemptTimeout.TotalSeconds:0.#} s")),
                 PasswordProviderFailure p => new CloseOutcome(MqttCloseReason.CredentialsFailure, new MqttClientException(MqttCloseReason.CredentialsFailure,
-                    $"the PasswordProvider failed for {_options.Broker}: {p.InnerException!.GetType().Name}: {p.Message}", p.InnerException)),
+                    $"the PasswordProvider failed for {CurrentBroker}: {p.InnerException!.GetType().Name}: {p.Message}", p.InnerException)),
                 ArgumentException a => new CloseOutcome(MqttCloseReason.CredentialsFailure, new MqttClientException(MqttCloseReason.CredentialsFailure,
-                    $"the credentials for {_options.Broker} cannot be sent: {a.Message}", a)),
+                    $"the credentials for {CurrentBroker} cannot be sent: {a.Message}", a)),
                 AuthenticationException => new CloseOutcome(MqttCloseReason.TlsFailure, new MqttClientException(MqttCloseReason.TlsFailure, e.Message, e)),
-                SocketException or IOException => new CloseOutcome(MqttCloseReason.NetworkError, new MqttClientException(MqttCloseReason.NetworkError, $"cannot connect to {_options.Broker}: {e.Message}", e)),
+                SocketException or IOException => new CloseOutcome(MqttCloseReason.NetworkError, new MqttClientException(MqttCloseReason.NetworkError, $"cannot connect to {CurrentBroker}: {e.Message}", e)),
                 _ => InternalError(e),
             });
         }

@@ -33,7 +33,7 @@ public sealed partial class MqttClient
     private Exception NewFault() => _fault switch
     {
         null => new MqttClientException(MqttCloseReason.Disposed, "the client stopped before the broker acknowledged this message"),
-        MqttConnectionRefusedException r => new MqttConnectionRefusedException(r.ReturnCode, _options.Broker.ToString()),
+        MqttConnectionRefusedException r => new MqttConnectionRefusedException(r.ReturnCode, CurrentBroker.ToString()),
         MqttClientException m => new MqttClientException(m.Reason, m.Message, m.InnerException),
         OperationCanceledException o => new OperationCanceledException(o.Message, o.InnerException, o.CancellationToken),
         ObjectDisposedException => new ObjectDisposedException(nameof(MqttClient), "the client was disposed before the broker acknowledged this message"),

@@ -66,7 +66,7 @@ public sealed partial class MqttClient
                     Raise(Connected, sessionPresent);
                 }
                 if (refused is { } code)
-                    return new CloseOutcome(MqttCloseReason.Refused, new MqttConnectionRefusedException(code, _options.Broker.ToString()));
+                    return new CloseOutcome(MqttCloseReason.Refused, new MqttConnectionRefusedException(code, CurrentBroker.ToString()));
                 foreach (var m in inbound)
                 {
                     if (_received.Writer.TryWrite(m)) continue;
@@ -78,14 +78,14 @@ public sealed partial class MqttClient
                 if (result.IsCompleted)
                 {
                     return buffer.IsEmpty
-                        ? new CloseOutcome(MqttCloseReason.BrokerClosed, new MqttClientException(MqttCloseReason.BrokerClosed, $"{_options.Broker} closed the connection"))
-                        : new CloseOutcome(MqttCloseReason.ProtocolError, new MqttClientException(MqttCloseReason.ProtocolError, $"{_options.Broker} closed the connection in the middle of a packet ({buffer.Length} byte(s) of it received)"));
+                        ? new CloseOutcome(MqttCloseReason.BrokerClosed, new MqttClientException(MqttCloseReason.BrokerClosed, $"{CurrentBroker} closed the connection"))
+                        : new CloseOutcome(MqttCloseReason.ProtocolError, new MqttClientException(MqttCloseReason.ProtocolError, $"{CurrentBroker} closed the connection in the middle of a packet ({buffer.Length} byte(s) of it received)"));
                 }
             }
         }
         catch (MqttProtocolException e)
         {
-            return new CloseOutcome(MqttCloseReason.ProtocolError, new MqttClientException(MqttCloseReason.ProtocolError, $"protocol error from {_options.Broker}: {e.Message}", e));
+            return new CloseOutcome(MqttCloseReason.ProtocolError, new MqttClientException(MqttCloseReason.ProtocolError, $"protocol error from {CurrentBroker}: {e.Message}", e));
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -95,11 +95,11 @@ public sealed partial class MqttClient
         {
             // With TLS 1.3 the broker checks the client certificate after the handshake, so a refusal arrives here.
             return new CloseOutcome(MqttCloseReason.TlsFailure, new MqttClientException(MqttCloseReason.TlsFailure,
-                $"{_options.Broker} closed the TLS connection before CONNACK ({e.Message}); a missing or refused client certificate is the usual cause", e));
+                $"{CurrentBroker} closed the TLS connection before CONNACK ({e.Message}); a missing or refused client certificate is the usual cause", e));
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
-            return new CloseOutcome(MqttCloseReason.NetworkError, new MqttClientException(MqttCloseReason.NetworkError, $"connection to {_options.Broker} failed: {e.Message}", e));
+            return new CloseOutcome(MqttCloseReason.NetworkError, new MqttClientException(MqttCloseReason.NetworkError, $"connection to {CurrentBroker} failed: {e.Message}", e));
         }
         catch (Exception e)
         {
@@ -113,7 +113,7 @@ public sealed partial class MqttClient
 
     // A bug of ours must end the connection visibly, never kill the supervisor and leave awaits hanging.
     private CloseOutcome InternalError(Exception e)
-        => new(MqttCloseReason.ProtocolError, new MqttClientException(MqttCloseReason.ProtocolError, $"internal error on the connection to {_options.Broker}: {e.GetType().Name}: {e.Message}", e));
+        => new(MqttCloseReason.ProtocolError, new MqttClientException(MqttCloseReason.ProtocolError, $"internal error on the connection to {CurrentBroker}: {e.GetType().Name}: {e.Message}", e));
 
     /// <summary>
     /// The connection's one timer, on the client's <see cref="TimeProvider"/>: gives the session the time (PINGREQ when
@@ -129,10 +129,10 @@ public sealed partial class MqttClient
             var timeout = !link.Accepted && now >= link.ConnAckDeadline ? SessionTimeout.ConnAck : _session.Tick(now);
             if (timeout == SessionTimeout.KeepAlive)
                 end = new CloseOutcome(MqttCloseReason.KeepAliveTimeout, new MqttClientException(MqttCloseReason.KeepAliveTimeout,
-                    $"no PINGRESP from {_options.Broker} within {_options.PingTimeout.TotalSeconds:0.#} s of the PINGREQ falling due"));
+                    $"no PINGRESP from {CurrentBroker} within {_options.PingTimeout.TotalSeconds:0.#} s of the PINGREQ falling due"));
             else if (timeout == SessionTimeout.ConnAck)
                 end = new CloseOutcome(MqttCloseReason.ConnectTimeout, new MqttClientException(MqttCloseReason.ConnectTimeout,
-                    $"no CONNACK from {_options.Broker} within {AttemptTimeout.TotalSeconds:0.#} s of starting to connect"));
+                    $"no CONNACK from {CurrentBroker} within {AttemptTimeout.TotalSeconds:0.#} s of starting to connect"));
             else
             {
                 PumpLocked();

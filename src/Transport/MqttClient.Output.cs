@@ -92,7 +92,7 @@ public sealed partial class MqttClient
         }
         catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or ObjectDisposedException)
         {
-            return new CloseOutcome(MqttCloseReason.NetworkError, new MqttClientException(MqttCloseReason.NetworkError, $"writing to {_options.Broker} failed: {e.Message}", e));
+            return new CloseOutcome(MqttCloseReason.NetworkError, new MqttClientException(MqttCloseReason.NetworkError, $"writing to {CurrentBroker} failed: {e.Message}", e));
         }
         catch (InvalidOperationException) when (ct.IsCancellationRequested)
         {

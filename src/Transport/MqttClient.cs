@@ -39,9 +39,9 @@ public sealed partial class MqttClient : IAsyncDisposable
         _startTimestamp = _time.GetTimestamp();
         // Reads the CA and client certificate files now: a missing file or a key that does not match its
         // certificate fails here, naming both files, before any connection is tried.
-        if (options.Broker.UseTls) _tls = new Tls.TlsConnector(WithCloudDefaults(options.Broker, options.Tls ?? new Tls.TlsOptions()));
+        if (options.Broker.UseTls || options.AlternateBrokers.Any(b => b.UseTls)) _tls = new Tls.TlsConnector(WithCloudDefaults(options.Broker, options.Tls ?? new Tls.TlsOptions()));
         else if (options.Tls is { InsecureSkipVerify: true } or { ClientCertificatePath: not null } or { RootCaPath: not null })
-            throw new ArgumentException($"TLS options were given for {options.Broker}, which is not a TLS address (use ssl:// or tls://)", nameof(options));
+            throw new ArgumentException($"TLS options were given for {options.Broker}, which is not a TLS address (use ssl://, tls:// or wss://)", nameof(options));
         _session = new ClientSession(new ClientSessionOptions
         {
             Version = options.ProtocolVersion,
@@ -115,7 +115,7 @@ public sealed partial class MqttClient : IAsyncDisposable
 
     /// <summary>AWS IoT speaks MQTT on port 443 only to clients that offer ALPN <c>x-amzn-mqtt-ca</c>.</summary>
     internal static Tls.TlsOptions WithCloudDefaults(BrokerAddress broker, Tls.TlsOptions tls)
-        => broker.Port == 443 && tls.ApplicationProtocols is null && broker.Host.EndsWith(".amazonaws.com", StringComparison.OrdinalIgnoreCase)
+        => broker.Port == 443 && !broker.UseWebSocket && tls.ApplicationProtocols is null && broker.Host.EndsWith(".amazonaws.com", StringComparison.OrdinalIgnoreCase)
             ? tls with { ApplicationProtocols = ["x-amzn-mqtt-ca"] }
             : tls;
 

@@ -8,6 +8,20 @@ public sealed record MqttClientOptions
     /// <summary>The broker to connect to. Required.</summary>
     public required BrokerAddress Broker { get; init; }
 
+    /// <summary>Further brokers for failover, tried in order after <see cref="Broker"/>: a failed connection attempt
+    /// moves on to the next address, a working connection stays where it is, and after the last address the list starts
+    /// over (the reconnect backoff is waited once per round of the list). Default: none.</summary>
+    public IReadOnlyList<BrokerAddress> AlternateBrokers { get; init; } = [];
+
+    /// <summary>An HTTP proxy every connection is tunnelled through (<c>CONNECT</c>), whatever the scheme. Default:
+    /// null (direct, or for <c>ws://</c>/<c>wss://</c> the proxy the environment names; see <see cref="HttpProxyFromEnvironment"/>).</summary>
+    public Connections.HttpProxy? HttpProxy { get; init; }
+
+    /// <summary>When <see cref="HttpProxy"/> is null, let WebSocket addresses use the proxy that <c>https_proxy</c>/<c>HTTPS_PROXY</c>
+    /// (<c>wss://</c>) or <c>http_proxy</c>/<c>HTTP_PROXY</c> (<c>ws://</c>) names, minus <c>no_proxy</c>/<c>NO_PROXY</c> and loopback
+    /// hosts, as HTTP clients do. TCP and TLS addresses never use these variables. Default: true.</summary>
+    public bool HttpProxyFromEnvironment { get; init; } = true;
+
     /// <summary>The client identifier. Required; MQTT 3.1 needs 1–23 characters.</summary>
     public required string ClientId { get; init; }
 

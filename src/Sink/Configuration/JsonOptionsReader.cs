@@ -135,7 +135,9 @@ internal static class JsonOptionsReader
 
     private static MqttSinkOptions Apply(MqttSinkOptions o, string name, JsonElement v, ProblemList problems) => name switch
     {
-        OptionNames.Server => o with { Server = String(name, v, problems, "a string such as \"tcp://127.0.0.1:1883\" or \"ssl://host:8883\"") },
+        OptionNames.Server when v.ValueKind == JsonValueKind.Array => Servers(o, v, problems),
+        OptionNames.Server => o with { Server = String(name, v, problems, "a string such as \"tcp://127.0.0.1:1883\" or \"ssl://host:8883\", or a list of them for failover") },
+        OptionNames.HttpProxy => o with { HttpProxy = String(name, v, problems, "a string such as \"http://proxy.example:3128\"") },
         OptionNames.Topic => o with { Topic = String(name, v, problems, "a string such as \"devices/result\"") },
         OptionNames.ClientId => o with { ClientId = String(name, v, problems) },
         OptionNames.ProtocolVersion => o with { ProtocolVersion = Version(v, problems) ?? o.ProtocolVersion },
@@ -156,6 +158,22 @@ internal static class JsonOptionsReader
         if (v.ValueKind == JsonValueKind.String) return v.GetString();
         problems.Error(name, $"{JsonText.Found(v, OptionNames.IsSecret(name))}; expected {accepted}");
         return null;
+    }
+
+    // A failover list: every entry a string; Server is the first, so single-server code paths see the primary.
+    private static MqttSinkOptions Servers(MqttSinkOptions o, JsonElement v, ProblemList problems)
+    {
+        var list = new List<string>();
+        int i = 0;
+        foreach (var entry in v.EnumerateArray())
+        {
+            if (entry.ValueKind == JsonValueKind.String) list.Add(entry.GetString()!);
+            else problems.Error(OptionNames.Server, $"entry {i}: {JsonText.Found(entry, secret: false)}; expected a string such as \"tcp://127.0.0.1:1883\"");
+            i++;
+        }
+        if (i == 0) { problems.Error(OptionNames.Server, "is an empty list; give at least one address, e.g. [\"tcp://127.0.0.1:1883\"]"); return o; }
+        if (list.Count < i) return o;
+        return o with { Server = list[0], Servers = list };
     }
 
     private static string? Version(JsonElement v, ProblemList problems)

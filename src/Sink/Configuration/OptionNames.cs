@@ -16,11 +16,13 @@ internal static class OptionNames
     public const string PrivateKeyPassphrase = "privateKeyPassphrase";
     public const string InsecureSkipVerify = "insecureSkipVerify";
     public const string Retained = "retained";
+    public const string HttpProxy = "httpProxy";
 
     public static readonly string[] All =
     [
         Server, Topic, ClientId, ProtocolVersion, Qos, Username, Password,
         CertificationPath, PrivateKeyPath, RootCaPath, PrivateKeyPassphrase, InsecureSkipVerify, Retained,
+        HttpProxy,
     ];
 
     /// <summary>Properties every eKuiper sink accepts (buffering, formatting, caching, retries). They are meaningful
@@ -34,7 +36,7 @@ internal static class OptionNames
         "connectionSelector", "resourceId", "hasHeader",
     ];
 
-    public static bool IsSecret(string option) => option is Password or PrivateKeyPassphrase;
+    public static bool IsSecret(string option) => option is Password or PrivateKeyPassphrase or HttpProxy;
 
     /// <summary>The canonical name matching <paramref name="name"/> ignoring case (eKuiper decodes case-insensitively), or null.</summary>
     public static string? Find(string name)

@@ -22,17 +22,22 @@ internal static class OptionsValidator
     {
         var version = Version(o.ProtocolVersion, p);
         var broker = Server(o.Server, p);
+        var alternates = AlternateServers(o.Servers, p);
+        var proxy = Proxy(o.HttpProxy, p);
         string? topic = Topic(o.Topic, version, p);
         var qos = Qos(o.Qos, p);
         var (clientId, generated) = ClientId(o.ClientId, version, p);
         Credentials(o.Username, o.Password, p);
-        var tls = TlsChecks.Run(o, broker, context, p);
+        // TLS options apply when any address of the list uses TLS; checked against the first such address.
+        var tls = TlsChecks.Run(o, alternates?.FirstOrDefault(a => a.UseTls) is { } tlsAlternate && broker is { UseTls: false } ? tlsAlternate : broker, context, p);
         Warnings(o, broker, qos, context, p);
 
-        if (p.Errors.Count > 0 || broker is null || topic is null || clientId is null || version is null || qos is null || tls is null) return null;
+        if (p.Errors.Count > 0 || broker is null || topic is null || clientId is null || version is null || qos is null || tls is null || alternates is null) return null;
         return new SinkSettings
         {
             Broker = broker,
+            AlternateBrokers = alternates,
+            HttpProxy = proxy,
             Topic = topic,
             Qos = qos.Value,
             ProtocolVersion = version.Value,
@@ -73,6 +78,30 @@ internal static class OptionsValidator
         if (text.Contains('@')) { p.Error(N.Server, "contains '@': credentials in the address are not supported; use the username and password options"); return null; }
         if (BrokerAddress.TryParse(text, out var address, out var error)) return address;
         p.Error(N.Server, error);
+        return null;
+    }
+
+    // Entries after the first (the first is Server); each is checked like Server and named by its index.
+    private static IReadOnlyList<BrokerAddress>? AlternateServers(IReadOnlyList<string>? texts, ProblemList p)
+    {
+        if (texts is null || texts.Count < 2) return [];
+        var list = new List<BrokerAddress>();
+        bool ok = true;
+        for (int i = 1; i < texts.Count; i++)
+        {
+            string text = texts[i];
+            if (text.Contains('@')) { p.Error(N.Server, $"entry {i} contains '@': credentials in the address are not supported; use the username and password options"); ok = false; continue; }
+            if (BrokerAddress.TryParse(text, out var address, out var error)) list.Add(address);
+            else { p.Error(N.Server, $"entry {i}: {error}"); ok = false; }
+        }
+        return ok ? list : null;
+    }
+
+    private static Transport.Connections.HttpProxy? Proxy(string? text, ProblemList p)
+    {
+        if (text is null || p.HasError(N.HttpProxy)) return null;
+        if (Transport.Connections.HttpProxy.TryParse(text, out var proxy, out var error)) return proxy;
+        p.Error(N.HttpProxy, error);
         return null;
     }
 

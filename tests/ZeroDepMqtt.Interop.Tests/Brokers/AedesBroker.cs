@@ -6,8 +6,8 @@ namespace ZeroDepMqtt.Interop.Tests.Brokers;
 
 /// <summary>aedes 1.2.0 as a child process (<c>node aedes/aedes-broker.js PORT [USER PASSWORD]</c>) with aedes' default
 /// in-memory persistence. Stopped by process id with SIGTERM; its stdin is a pipe from this process, so it also exits
-/// when this process dies.</summary>
-public sealed class AedesBroker(BrokerCredentials? credentials) : IBrokerUnderTest
+/// when this process dies. With <paramref name="webSocket"/>, it serves MQTT over WebSocket (the npm <c>ws</c> package) instead of TCP.</summary>
+public sealed class AedesBroker(BrokerCredentials? credentials, AedesWebSocket? webSocket = null) : IBrokerUnderTest
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
     private const int StartAttempts = 5;
@@ -16,7 +16,7 @@ public sealed class AedesBroker(BrokerCredentials? credentials) : IBrokerUnderTe
     private int _port;
 
     /// <inheritdoc/>
-    public string Name => $"aedes {AedesInstall.Version}";
+    public string Name => $"aedes {AedesInstall.Version}{webSocket switch { null => "", { CertificatePath: null } => " over ws", _ => " over wss" }}";
 
     /// <inheritdoc/>
     public int Port => _port != 0 ? _port : throw new InvalidOperationException("aedes has not been started");
@@ -83,6 +83,16 @@ public sealed class AedesBroker(BrokerCredentials? credentials) : IBrokerUnderTe
             RedirectStandardError = true,
         };
         info.ArgumentList.Add(AedesInstall.Script);
+        if (webSocket is not null)
+        {
+            info.Environment["AEDES_WS_PATH"] = webSocket.Path;
+            if (webSocket.CertificatePath is not null)
+            {
+                info.Environment["AEDES_TLS_CERT"] = webSocket.CertificatePath;
+                info.Environment["AEDES_TLS_KEY"] = webSocket.KeyPath;
+            }
+            if (webSocket.ClientCaPath is not null) info.Environment["AEDES_TLS_CA"] = webSocket.ClientCaPath;
+        }
         info.ArgumentList.Add(_port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (credentials is not null)
         {
@@ -101,3 +111,7 @@ public sealed class AedesBroker(BrokerCredentials? credentials) : IBrokerUnderTe
         return false;
     }
 }
+
+/// <summary>aedes over WebSocket: the path it serves, and for wss its PEM certificate and key, and the CA whose client
+/// certificates it requires (null: none asked for).</summary>
+public sealed record AedesWebSocket(string Path = "/mqtt", string? CertificatePath = null, string? KeyPath = null, string? ClientCaPath = null);

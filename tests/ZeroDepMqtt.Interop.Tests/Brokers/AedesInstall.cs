@@ -46,7 +46,7 @@ internal static class AedesInstall
         await Gate.WaitAsync(cancellationToken);
         try
         {
-            if (_installed || InstalledVersion() == Version) return node;
+            if (_installed || (InstalledVersion() == Version && WsInstalled())) return node;
             string npm = FindOnPath("npm") ?? throw new InvalidOperationException(
                 $"aedes is not installed in {Directory}/node_modules and npm is not on PATH to install it");
             var info = new ProcessStartInfo(npm) { WorkingDirectory = Directory, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
@@ -57,7 +57,7 @@ internal static class AedesInstall
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromMinutes(5));
             await process.WaitForExitAsync(timeout.Token);
-            if (process.ExitCode != 0 || InstalledVersion() != Version)
+            if (process.ExitCode != 0 || InstalledVersion() != Version || !WsInstalled())
                 throw new InvalidOperationException($"`npm ci` in {Directory} failed (exit {process.ExitCode}); the aedes cases need the npm registry once.\n{await stdout}\n{await stderr}");
             _installed = true;
             return node;
@@ -67,6 +67,9 @@ internal static class AedesInstall
             Gate.Release();
         }
     }
+
+    // The ws package carries aedes' WebSocket listener (AEDES_WS_PATH).
+    private static bool WsInstalled() => File.Exists(Path.Combine(Directory, "node_modules", "ws", "package.json"));
 
     private static string? InstalledVersion()
     {

@@ -1,8 +1,14 @@
 // The aedes broker of the interop tests: `node aedes-broker.js <port> [user password]`.
 // In-memory (aedes' default persistence): a restart loses sessions and retained messages.
 // Listens on 127.0.0.1 only; exits when its stdin closes, so a crashed test run leaves no broker behind.
+// AEDES_WS_PATH=/mqtt serves MQTT over WebSocket (the ws package) on that path instead of plain TCP;
+// AEDES_TLS_CERT and AEDES_TLS_KEY (PEM files) make it wss; AEDES_TLS_CA also requires a client certificate from that CA.
 import net from 'node:net'
+import http from 'node:http'
+import https from 'node:https'
+import fs from 'node:fs'
 import { Aedes } from 'aedes'
+import { WebSocketServer, createWebSocketStream } from 'ws'
 
 const [port, user, password] = process.argv.slice(2)
 if (!port) {
@@ -28,7 +34,26 @@ aedes.on('clientError', (client, err) => log('client error', client.id, err.mess
 aedes.on('connectionError', (client, err) => log('connection error', client?.id, err.message))
 aedes.on('subscribe', (subs, client) => log('subscribe', client?.id, subs.map(s => `${s.topic}@${s.qos}`).join(' ')))
 
-const server = net.createServer(aedes.handle)
+const wsPath = process.env.AEDES_WS_PATH
+let server
+if (wsPath) {
+  const tls = process.env.AEDES_TLS_CERT
+    ? {
+        cert: fs.readFileSync(process.env.AEDES_TLS_CERT),
+        key: fs.readFileSync(process.env.AEDES_TLS_KEY),
+        ...(process.env.AEDES_TLS_CA ? { ca: fs.readFileSync(process.env.AEDES_TLS_CA), requestCert: true, rejectUnauthorized: true } : {})
+      }
+    : null
+  server = tls ? https.createServer(tls) : http.createServer()
+  // ws answers 400 to an upgrade on another path; it picks the first subprotocol the client offers.
+  const wss = new WebSocketServer({ server, path: wsPath })
+  wss.on('connection', (socket, request) => {
+    log('websocket', request.url, 'protocol', socket.protocol || '(none)', tls && process.env.AEDES_TLS_CA ? `client certificate ${request.socket.getPeerCertificate().subject?.CN}` : '')
+    aedes.handle(createWebSocketStream(socket))
+  })
+} else {
+  server = net.createServer(aedes.handle)
+}
 server.listen(Number(port), '127.0.0.1', () => log('listening', port))
 server.on('error', err => {
   console.error('server error', err.message)

@@ -44,7 +44,7 @@ public static class MalformedCases
         ["server-null"] = J(Cfg(("server", "null")), "server", "is missing; this option is required"),
         ["server-empty"] = J(Cfg(("server", "\"\"")), "server", "is missing; this option is required"),
         ["server-http"] = J(Cfg(("server", "\"http://h:80\"")), "server", "scheme \"http\" is not supported"),
-        ["server-ws"] = J(Cfg(("server", "\"ws://h:80\"")), "server", "(MQTT over WebSocket) is not supported"),
+        ["server-tcp-path"] = J(Cfg(("server", "\"tcp://h:1883/mqtt\"")), "server", "only ws:// and wss:// take a path"),
         ["server-port"] = J(Cfg(("server", "\"tcp://h:99999\"")), "server", "port \"99999\" in \"tcp://h:99999\" is not a number from 1 to 65535"),
         ["server-credentials"] = J(Cfg(("server", "\"tcp://user:" + TestFiles.Password + "@h\"")), "server", "credentials in the address are not supported"),
         ["server-no-scheme"] = J(Cfg(("server", "\"broker:1883\"")), "server", "has no scheme"),
