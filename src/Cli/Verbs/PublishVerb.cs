@@ -158,7 +158,7 @@ public sealed class PublishVerb : IVerb
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            inputError = "cancelled";
+            inputError = "cancelled (signal): stopped reading the input";
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
         {
