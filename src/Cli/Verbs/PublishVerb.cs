@@ -71,6 +71,11 @@ public sealed class PublishVerb : IVerb
         Stream? inputStream = null;
         if (input is not null && input != "-")
         {
+            if (Directory.Exists(input))
+            {
+                console.Error.WriteLine($"zdmqtt: cannot read input file \"{input}\": it is a directory; give a file, or \"-\" for stdin");
+                return ExitCode.Failure;
+            }
             try
             {
                 inputStream = new FileStream(input, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);

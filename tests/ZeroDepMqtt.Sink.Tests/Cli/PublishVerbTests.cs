@@ -115,6 +115,14 @@ public sealed class PublishVerbTests(PlainMosquittoFixture fixture, TestFiles fi
     }
 
     [Fact]
+    public async Task A_directory_as_input_says_it_is_a_directory()
+    {
+        var run = await Zdmqtt.InProcessAsync("", "publish", "-c", Config("pub-dirinput.json", "t", 0), "--input", files.Dir);
+        Assert.Equal(1, run.Code);
+        Assert.Contains("it is a directory", run.Err);
+    }
+
+    [Fact]
     public async Task Missing_input_file_exits_1_with_one_line()
     {
         var run = await Zdmqtt.InProcessAsync("", "publish", "-c", Config("pub-noinput.json", "t", 0), "--input", files.PathOf("no-such-input.txt"));
@@ -133,7 +141,7 @@ public sealed class PublishVerbTests(PlainMosquittoFixture fixture, TestFiles fi
             var console = new ZeroDepMqtt.Cli.CliConsole(new StringWriter(), stderr, new StringReader("")) { OpenInput = () => input };
             var code = await ZeroDepMqtt.Cli.CommandLine.RunAsync(["publish", "-c", Config("pub-progress.json", "cli/progress", 1), "--progress"], console);
             Assert.Equal(ZeroDepMqtt.Cli.ExitCode.Success, code);
-            Assert.Matches(@"sent \d+, acknowledged \d+, \d+ msg/s", stderr.ToString());
+            Assert.Matches(@"sent \d+, queued \d+, acknowledged \d+, [\d.]+ msg/s", stderr.ToString());
         });
     }
 
