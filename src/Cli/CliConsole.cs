@@ -11,7 +11,7 @@ public sealed record CliConsole(TextWriter Out, TextWriter Error, TextReader In)
     public bool ErrorIsTerminal { get; init; }
 
     /// <summary>The process's stdout, stderr and stdin.</summary>
-    public static CliConsole System => new(Console.Out, Console.Error, Console.In)
+    public static CliConsole System => new(Console.Out, new SafeWriter(Console.Error), Console.In)
     {
         OpenInput = Console.OpenStandardInput,
         ErrorIsTerminal = !Console.IsErrorRedirected,

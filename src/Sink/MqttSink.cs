@@ -13,7 +13,10 @@ namespace ZeroDepMqtt.Sink;
 /// </summary>
 /// <remarks>
 /// QoS 1/2 messages survive dropped connections: they are kept until acknowledged and resent after a reconnect
-/// (clean session is off, so QoS 2 stays exactly-once). While the broker is away, new messages wait in a bounded
+/// (clean session is off, so QoS 2 stays exactly-once). A sink that has nothing to resume first discards the session
+/// the broker may hold for its client id (<see cref="MqttSinkRuntimeOptions.DiscardPreviousSession"/>). It stops
+/// instead of resending forever when another client uses its client id or the broker acknowledges nothing
+/// (<see cref="MqttSinkRuntimeOptions.NoProgressGiveUpAfter"/>). While the broker is away, new messages wait in a bounded
 /// queue (<see cref="MqttSinkRuntimeOptions.MaxQueuedMessages"/>); when it is full, publishing waits.
 /// </remarks>
 public sealed class MqttSink : IAsyncDisposable
@@ -21,6 +24,10 @@ public sealed class MqttSink : IAsyncDisposable
     private const int Created = 0, Starting = 1, Started = 2, Completing = 3;
 
     private readonly MqttClient _client;
+    private readonly MqttClientOptions _clientOptions;
+    private readonly DeliveryWatch _watch;
+    private string? _stopReason;
+    private SinkErrorKind? _stopKind;
     private readonly TopicName _topic;
     private readonly MqttSinkRuntimeOptions _runtime;
     private readonly object _gate = new();
@@ -42,12 +49,14 @@ public sealed class MqttSink : IAsyncDisposable
         _topic = TopicName.Create(settings.Topic);
         try
         {
-            _client = new MqttClient(SinkSettingsMapping.ToClientOptions(settings, _runtime));
+            _clientOptions = SinkSettingsMapping.ToClientOptions(settings, _runtime);
+            _client = new MqttClient(_clientOptions);
         }
         catch (Exception e) when (e is TlsConfigurationException or ArgumentException)
         {
             throw new MqttSinkException(SinkErrorKind.Configuration, e.Message, e);
         }
+        _watch = new DeliveryWatch(_client, settings, _runtime.NoProgressGiveUpAfter, Stop);
     }
 
     /// <summary>The configuration this sink publishes with.</summary>
@@ -55,6 +64,9 @@ public sealed class MqttSink : IAsyncDisposable
 
     /// <summary>Messages accepted so far.</summary>
     public long Sent => _client.Metrics.Published;
+
+    /// <summary>Messages accepted but not written to a connection yet (waiting for window room or for the broker).</summary>
+    public long Queued => _client.QueuedCount;
 
     /// <summary>Messages that reached their QoS's delivery point so far.</summary>
     public long Acknowledged => _client.Metrics.Acknowledged;
@@ -83,14 +95,26 @@ public sealed class MqttSink : IAsyncDisposable
         using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         // A timer, not the client's reconnect policy: it also ends an attempt that hangs (a silent host).
         giveUp.CancelAfter(limit);
+        var connecting = _client;
         try
         {
+            if (_runtime.DiscardPreviousSession)
+            {
+                // Clean session on, closed at once: whatever a dead predecessor left for this client id is gone, and
+                // the session the sink then keeps (clean session off) starts empty. One connection with clean session
+                // on for the whole run would lose the broker's QoS 2 state when it drops (duplicates after a resend).
+                await using var clean = new MqttClient(_clientOptions with { CleanSession = true });
+                connecting = clean;
+                await clean.ConnectAsync(giveUp.Token).ConfigureAwait(false);
+                await clean.DisconnectAsync(giveUp.Token).ConfigureAwait(false);
+                connecting = _client;
+            }
             await _client.ConnectAsync(giveUp.Token).ConfigureAwait(false);
             Interlocked.CompareExchange(ref _state, Started, Starting);
         }
         catch (OperationCanceledException) when (giveUp.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            string last = _client.LastCloseError?.Message ?? "no connection attempt finished";
+            string last = connecting.LastCloseError?.Message ?? "no connection attempt finished";
             throw new MqttSinkException(SinkErrorKind.Unreachable,
                 $"could not connect to {broker} within {Seconds(limit)} s (last error: {last})");
         }
@@ -181,15 +205,51 @@ public sealed class MqttSink : IAsyncDisposable
         }
         var after = _client.LastCloseReason;
         var lastError = _client.LastCloseError ?? before;
+        _watch.Dispose();
         long sent = _client.Metrics.Published, acknowledged = _client.Metrics.Acknowledged;
         await _client.DisposeAsync().ConfigureAwait(false);
         long unacknowledged = Math.Max(0, sent - acknowledged);
-        bool clean = after == MqttCloseReason.ClientDisconnected;
-        string? reason = unacknowledged == 0 ? null
+        bool clean = after == MqttCloseReason.ClientDisconnected && Volatile.Read(ref _stopReason) is null;
+        string waited = Settings.Qos == QualityOfService.AtMostOnce ? "they were not written" : $"{Settings.Broker} did not acknowledge them";
+        string? reason = Volatile.Read(ref _stopReason) ?? (unacknowledged == 0 ? null
             : !clean && lastError is not null
                 ? $"no connection to {Settings.Broker}: {lastError.Message}"
-                : $"{Settings.Broker} did not acknowledge them within {Seconds(_runtime.DisconnectTimeout)} s";
-        return new SinkCompletion(sent, acknowledged, unacknowledged, reason) { CleanDisconnect = clean };
+                : $"{waited} within {Seconds(_runtime.DisconnectTimeout)} s");
+        return new SinkCompletion(sent, acknowledged, unacknowledged, reason)
+        {
+            CleanDisconnect = clean,
+            WrittenBeforeConnectionLoss = _watch.WrittenBeforeConnectionLoss,
+            ConnectionsLost = _watch.ConnectionsLost,
+            QuickBrokerCloses = _watch.QuickBrokerCloses,
+            StoppedBecause = _stopReason is null ? null : _stopKind,
+        };
+    }
+
+    /// <summary>
+    /// Stops at once: every message not yet acknowledged fails with <paramref name="reason"/>, and
+    /// <see cref="CompleteAsync"/> reports it. For a caller that knows waiting cannot help (a shutdown signal with
+    /// the broker gone); the sink stops itself the same way when another client uses its client id or the broker
+    /// acknowledges nothing. The first reason given wins.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="reason"/> is null.</exception>
+    public void Abort(string reason)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+        Stop(SinkErrorKind.Stopped, reason);
+    }
+
+    private void Stop(SinkErrorKind kind, string reason)
+    {
+        if (Interlocked.CompareExchange(ref _stopReason, reason, null) is not null) return;
+        _stopKind = kind;
+        try
+        {
+            _client.Abort(new MqttSinkException(kind, reason));
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already completed: nothing is outstanding any more.
+        }
     }
 
     private static string RefusalHint(ConnectReturnCode code) => code switch

@@ -14,6 +14,19 @@ public sealed record MqttSinkRuntimeOptions
     /// not yet acknowledged then fails. Default: null (keep reconnecting, with backoff, forever).</summary>
     public TimeSpan? ReconnectGiveUpAfter { get; init; }
 
+    /// <summary>Give up when messages are outstanding, the broker accepts connections, and nothing was acknowledged
+    /// for this long (a broker that closes the connection after one PUBLISH, or never acknowledges): every message not
+    /// yet acknowledged then fails with <see cref="SinkErrorKind.NoProgress"/> and a reason naming the likely cause.
+    /// Null: never. Default: 60 s.</summary>
+    public TimeSpan? NoProgressGiveUpAfter { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>On start, discard whatever session the broker holds for this client id (one connection with clean
+    /// session on, closed at once) before connecting with clean session off for the rest of the sink's life. A dead
+    /// process's unfinished QoS 2 flows stay in that session and fill the broker's per-client quota, which makes the
+    /// broker drop new messages it still acknowledges. Turn off only when this process resumes state the broker must
+    /// keep (a durable cache of unacknowledged messages). Default: true.</summary>
+    public bool DiscardPreviousSession { get; init; } = true;
+
     /// <summary>How long <see cref="MqttSink.CompleteAsync"/> waits for messages not yet acknowledged (QoS 1/2) or
     /// not yet written (QoS 0) before it disconnects and counts them as unacknowledged. Default: 10 s.</summary>
     public TimeSpan DisconnectTimeout { get; init; } = TimeSpan.FromSeconds(10);

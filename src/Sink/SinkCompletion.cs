@@ -9,8 +9,8 @@ namespace ZeroDepMqtt.Sink;
 /// PUBCOMP (QoS 2).</param>
 /// <param name="Unacknowledged">Messages accepted but not acknowledged when the sink stopped:
 /// <c>Sent - Acknowledged</c>.</param>
-/// <param name="Reason">Why some were not acknowledged (the last connection error, or the disconnect timeout);
-/// null when <see cref="Unacknowledged"/> is 0.</param>
+/// <param name="Reason">Why the sink stopped early (another client with this client id, no progress, an abort), or
+/// why some were not acknowledged (the last connection error, or the disconnect timeout); null when neither.</param>
 public sealed record SinkCompletion(long Sent, long Acknowledged, long Unacknowledged, string? Reason)
 {
     /// <summary>True when every accepted message was acknowledged.</summary>
@@ -19,4 +19,21 @@ public sealed record SinkCompletion(long Sent, long Acknowledged, long Unacknowl
     /// <summary>True when the sink ended with a DISCONNECT on a live connection (so every QoS 0 message written
     /// before it reached the broker's socket); false when the connection was already gone or never made.</summary>
     public bool CleanDisconnect { get; init; }
+
+    /// <summary>QoS 0 messages written on a connection that then ended without a clean DISCONNECT. QoS 0 has no
+    /// acknowledgement: these may not have reached the broker, so they are not delivered as far as anyone knows.</summary>
+    public long WrittenBeforeConnectionLoss { get; init; }
+
+    /// <summary>Why the sink stopped before it was completed, or null: <see cref="SinkErrorKind.ClientIdInUse"/>,
+    /// <see cref="SinkErrorKind.NoProgress"/>, <see cref="SinkErrorKind.Stopped"/> (<see cref="MqttSink.Abort"/>).
+    /// <see cref="Reason"/> says it in words.</summary>
+    public SinkErrorKind? StoppedBecause { get; init; }
+
+    /// <summary>Connections the broker closed within 2 s of accepting them. Each may have been another client with the
+    /// same client id taking the session over, which can make the broker drop messages it had acknowledged: a run
+    /// with any of these cannot claim that everything arrived.</summary>
+    public long QuickBrokerCloses { get; init; }
+
+    /// <summary>Connections that ended without the sink's DISCONNECT (the broker closed them, the network failed).</summary>
+    public long ConnectionsLost { get; init; }
 }

@@ -17,4 +17,12 @@ public enum SinkErrorKind
 
     /// <summary>The sink was stopped or cancelled before it was connected.</summary>
     Stopped,
+
+    /// <summary>Another client uses the same client id: the broker kept closing this sink's connection right after
+    /// accepting it while that client made progress. The sink stopped; what was not acknowledged failed.</summary>
+    ClientIdInUse,
+
+    /// <summary>The broker accepted connections but acknowledged nothing for
+    /// <see cref="MqttSinkRuntimeOptions.NoProgressGiveUpAfter"/> while messages were outstanding. The sink stopped.</summary>
+    NoProgress,
 }

@@ -177,6 +177,20 @@ public sealed partial class MqttClient
         try { _lifetime.Cancel(); } catch (ObjectDisposedException) { }
     }
 
+    /// <summary>
+    /// Stops at once, without waiting for acknowledgements: every publish not yet acknowledged fails with
+    /// <paramref name="reason"/>, the connection is closed and no new one is made. For a caller that knows waiting
+    /// cannot help (no progress, another client with this id); <see cref="DisconnectAsync"/> then returns promptly.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="reason"/> is null.</exception>
+    public void Abort(Exception reason)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+        if (_disposed) return;
+        GiveUp(reason);
+        CancelLifetime();
+    }
+
     private async Task SuperviseAsync()
     {
         var ct = _lifetime.Token;
@@ -276,8 +290,8 @@ public sealed partial class MqttClient
         if (quickKicks < 3) return outcome;
         return outcome with
         {
-            Error = new MqttClientException(MqttCloseReason.BrokerClosed,
-                $"{CurrentBroker} closed the connection right after accepting it, {quickKicks} times in a row: another client probably uses the client id \"{_options.ClientId}\"", outcome.Error),
+            Error = new MqttClientIdInUseException(
+                $"{CurrentBroker} closed the connection right after accepting it, {quickKicks} times in a row: another client probably uses the client id \"{_options.ClientId}\"", quickKicks, outcome.Error),
         };
     }
 

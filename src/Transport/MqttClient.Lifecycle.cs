@@ -34,6 +34,7 @@ public sealed partial class MqttClient
     {
         null => new MqttClientException(MqttCloseReason.Disposed, "the client stopped before the broker acknowledged this message"),
         MqttConnectionRefusedException r => new MqttConnectionRefusedException(r.ReturnCode, CurrentBroker.ToString()),
+        MqttClientIdInUseException u => new MqttClientIdInUseException(u.Message, u.ClosesInARow, u.InnerException),
         MqttClientException m => new MqttClientException(m.Reason, m.Message, m.InnerException),
         OperationCanceledException o => new OperationCanceledException(o.Message, o.InnerException, o.CancellationToken),
         ObjectDisposedException => new ObjectDisposedException(nameof(MqttClient), "the client was disposed before the broker acknowledged this message"),

@@ -23,3 +23,16 @@ public sealed class MqttConnectionRefusedException : MqttClientException
     /// <summary>The CONNACK return code.</summary>
     public ConnectReturnCode ReturnCode { get; }
 }
+
+/// <summary>The broker closed the connection right after accepting it, several times in a row: another client
+/// probably uses the same client id (a broker drops the older of two connections with one id, MQTT-3.1.4-2).
+/// Reported as the error of <see cref="MqttClient.ConnectionLost"/>.</summary>
+public sealed class MqttClientIdInUseException : MqttClientException
+{
+    /// <summary>Creates the exception.</summary>
+    public MqttClientIdInUseException(string message, int closesInARow, Exception? inner = null) : base(MqttCloseReason.BrokerClosed, message, inner)
+        => ClosesInARow = closesInARow;
+
+    /// <summary>How many connections in a row the broker closed right after accepting them.</summary>
+    public int ClosesInARow { get; }
+}

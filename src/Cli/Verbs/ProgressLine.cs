@@ -36,8 +36,12 @@ internal sealed class ProgressLine(MqttSink sink, TextWriter error, bool termina
         double rate = seconds > 0 ? (acknowledged - _lastAcknowledged) / seconds : 0;
         _lastAcknowledged = acknowledged;
         _lastTimestamp = now;
+        // "sent" is what went out on a connection, not what waits in the queue; the last line says nothing about the
+        // connection, which the clean finish has closed.
+        long queued = sink.Queued;
+        string done = sink.Settings.Qos == ZeroDepMqtt.Protocol.QualityOfService.AtMostOnce ? "written" : "acknowledged";
         string text = string.Create(CultureInfo.InvariantCulture,
-            $"sent {sink.Sent}, acknowledged {acknowledged}, {rate:0} msg/s{(sink.IsConnected ? "" : " (reconnecting)")}");
+            $"sent {Math.Max(0, sink.Sent - queued)}, queued {queued}, {done} {acknowledged}, {rate:0.#} msg/s{(final || sink.IsConnected ? "" : " (reconnecting)")}");
         lock (error)
         {
             if (terminal) error.Write("\r" + text.PadRight(60) + (final ? "\n" : ""));

@@ -71,6 +71,11 @@ public sealed class PublishVerb : IVerb
         Stream? inputStream = null;
         if (input is not null && input != "-")
         {
+            if (Directory.Exists(input))
+            {
+                console.Error.WriteLine($"zdmqtt: cannot read input file \"{input}\": it is a directory; give a file, or \"-\" for stdin");
+                return ExitCode.Failure;
+            }
             try
             {
                 inputStream = new FileStream(input, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
@@ -83,7 +88,7 @@ public sealed class PublishVerb : IVerb
         }
         await using (inputStream)
         {
-            var runtime = new MqttSinkRuntimeOptions { ConnectGiveUpAfter = giveUpAfter, ReconnectGiveUpAfter = giveUpAfter };
+            var runtime = new MqttSinkRuntimeOptions { ConnectGiveUpAfter = giveUpAfter, ReconnectGiveUpAfter = giveUpAfter, NoProgressGiveUpAfter = giveUpAfter };
             MqttSink sink;
             try
             {
@@ -119,52 +124,63 @@ public sealed class PublishVerb : IVerb
     private static async ValueTask<ExitCode> PublishAllAsync(MqttSink sink, PublishWindow window, IAsyncEnumerable<InputLine> lines,
         CliConsole console, bool progress, long started, CancellationToken cancellationToken)
     {
-        // Ctrl-C completes the sink: it waits a bounded time for what is in flight, then fails the rest, which ends the awaits below.
-        using var onCancel = cancellationToken.Register(() => _ = sink.CompleteAsync(CancellationToken.None));
+        // A signal completes the sink: it waits a bounded time for what is in flight (not at all without a
+        // connection), then fails the rest, which ends the awaits below.
+        using var onCancel = cancellationToken.Register(() =>
+        {
+            if (!sink.IsConnected) sink.Abort($"cancelled while not connected to {sink.Settings.Broker}");
+            _ = sink.CompleteAsync(CancellationToken.None);
+        });
         string? inputError = null;
+        bool inputEnded = false;
         var progressLine = progress ? new ProgressLine(sink, console.Error, console.ErrorIsTerminal) : null;
         progressLine?.Start();
+        var enumerator = lines.GetAsyncEnumerator(cancellationToken);
+        bool readPending = false;
         try
         {
-            await foreach (var line in lines.ConfigureAwait(false))
+            while (true)
             {
-                await window.AddAsync(line).ConfigureAwait(false);
+                var next = enumerator.MoveNextAsync();
+                bool more;
+                if (next.IsCompleted) more = next.Result;
+                else
+                {
+                    // A read of stdin or a FIFO may ignore the token: stop waiting for it instead; the process ends soon.
+                    readPending = true;
+                    more = await next.AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
+                    readPending = false;
+                }
+                if (!more) { inputEnded = true; break; }
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    enumerator.Current.Return(); // read, never sent: part of the unread input
+                    throw new OperationCanceledException(cancellationToken);
+                }
+                await window.AddAsync(enumerator.Current).ConfigureAwait(false);
                 if (window.Failed > 0) break; // the sink gave up: every further message would fail too
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            inputError = "cancelled";
+            inputError = "cancelled (signal): stopped reading the input";
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
         {
             inputError = $"reading input failed: {e.Message}";
         }
+        finally
+        {
+            if (!readPending) await enumerator.DisposeAsync().ConfigureAwait(false);
+        }
         await window.DrainAsync().ConfigureAwait(false);
         var completion = await sink.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
         if (progressLine is not null) await progressLine.DisposeAsync().ConfigureAwait(false);
 
-        var elapsed = Stopwatch.GetElapsedTime(started);
-        string topic = $"\"{sink.Settings.Topic}\" at QoS {(int)sink.Settings.Qos}";
-        bool delivered = completion.AllAcknowledged && window.Failed == 0 && completion.CleanDisconnect;
-        if (inputError is null && delivered)
-        {
-            double rate = elapsed.TotalSeconds > 0 ? completion.Acknowledged / elapsed.TotalSeconds : 0;
-            console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"zdmqtt: {completion.Sent} message(s) published to {topic}, all delivered ({Duration(elapsed)}, {rate:0} msg/s)"));
-            return ExitCode.Success;
-        }
-        if (inputError is not null) console.Error.WriteLine($"zdmqtt: {inputError}");
-        long notDelivered = completion.Unacknowledged + (window.Failed > completion.Unacknowledged ? window.Failed - completion.Unacknowledged : 0);
-        string reason = completion.Reason ?? window.FirstError ?? (completion.CleanDisconnect ? "unknown" : "the connection was lost before a clean DISCONNECT");
-        if (notDelivered > 0 || !completion.CleanDisconnect)
-            console.Error.WriteLine($"zdmqtt: {notDelivered} of {completion.Sent} message(s) to {topic} not acknowledged: {reason}");
-        return ExitCode.Failure;
+        var summary = new PublishSummary(sink.Settings, completion, window.Added, inputEnded, inputError, window.FirstError, Stopwatch.GetElapsedTime(started));
+        foreach (var line in summary.Lines()) console.Error.WriteLine(line);
+        return summary.Succeeded ? ExitCode.Success : ExitCode.Failure;
     }
-
-    private static string Duration(TimeSpan t) => t.TotalSeconds < 1
-        ? string.Create(CultureInfo.InvariantCulture, $"{t.TotalMilliseconds:0} ms")
-        : string.Create(CultureInfo.InvariantCulture, $"{t.TotalSeconds:0.00} s");
 
     private static TimeSpan GiveUpAfter(string? text)
     {

@@ -12,6 +12,9 @@ internal sealed class PublishWindow(MqttSink sink, int capacity)
 {
     private readonly Queue<(ValueTask Publish, InputLine Line)> _pending = new(Math.Min(capacity, 4096));
 
+    /// <summary>Lines handed to <see cref="AddAsync"/>.</summary>
+    public long Added { get; private set; }
+
     /// <summary>Publishes that failed.</summary>
     public long Failed { get; private set; }
 
@@ -21,6 +24,7 @@ internal sealed class PublishWindow(MqttSink sink, int capacity)
     /// <summary>Hands <paramref name="line"/> to the sink, first waiting for the oldest publish when the window is full.</summary>
     public async ValueTask AddAsync(InputLine line)
     {
+        Added++;
         if (_pending.Count >= capacity) await CompleteOldestAsync().ConfigureAwait(false);
         ValueTask publish;
         try

@@ -24,7 +24,7 @@ public sealed class ValidateVerb : IVerb
                                 relative TLS file paths start at the working directory
           -h, --help            show this help
 
-        Output: resolved settings and warnings on stdout; every error on stderr.
+        Output: the resolved settings on stdout; every warning and error on stderr.
         Exit codes: 0 valid, 2 configuration errors, 1 bad command line.
         """;
 
@@ -33,7 +33,7 @@ public sealed class ValidateVerb : IVerb
     {
         var reader = new ArgReader(Name, args, Options);
         string path = reader.Required(Name, "--config");
-        var settings = ConfigReport.Load(path, console, console.Out);
+        var settings = ConfigReport.Load(path, console, console.Error);
         if (settings is null) return ValueTask.FromResult(ExitCode.ConfigurationError);
         console.Out.Write(settings.Describe());
         console.Out.WriteLine($"{path}: valid (not connected)");

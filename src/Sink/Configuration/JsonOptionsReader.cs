@@ -33,7 +33,19 @@ internal static class JsonOptionsReader
             problems.Error(null, $"{document} is not valid JSON: line {line}, position {position}: {Reason(e.Message)}");
             return null;
         }
-        using (doc) return ReadRoot(doc.RootElement, document, problems);
+        using (doc)
+        {
+            try
+            {
+                return ReadRoot(doc.RootElement, document, problems);
+            }
+            catch (InvalidOperationException)
+            {
+                // A name with a lone surrogate escape: values are checked one by one, so this is a property name.
+                problems.Error(null, $"{document} has a property name with a lone surrogate escape (\\uD800-\\uDFFF without its pair), which is not valid Unicode");
+                return null;
+            }
+        }
     }
 
     private static bool CheckEncoding(ref ReadOnlySpan<byte> utf8, string document, ProblemList problems)
@@ -93,9 +105,17 @@ internal static class JsonOptionsReader
             return null;
         }
         JsonElement? wrapped = null;
+        string? wrapperName = null;
         foreach (var property in root.EnumerateObject())
         {
             if (!string.Equals(property.Name, "mqtt", StringComparison.OrdinalIgnoreCase)) continue;
+            if (wrapperName is not null)
+            {
+                string spelled = wrapperName == property.Name ? "" : $" (as \"{wrapperName}\" and \"{property.Name}\")";
+                problems.Error("mqtt", $"appears more than once{spelled}; keep one object with the options");
+                return null;
+            }
+            wrapperName = property.Name;
             if (property.Value.ValueKind != JsonValueKind.Object)
             {
                 problems.Error("mqtt", $"{JsonText.Found(property.Value, secret: false)}; expected an object holding the options, as in {{\"mqtt\": {{\"server\": ...}}}}");
@@ -155,7 +175,7 @@ internal static class JsonOptionsReader
 
     private static string? String(string name, JsonElement v, ProblemList problems, string accepted = "a string")
     {
-        if (v.ValueKind == JsonValueKind.String) return v.GetString();
+        if (v.ValueKind == JsonValueKind.String) return JsonText.GetString(name, v, problems);
         problems.Error(name, $"{JsonText.Found(v, OptionNames.IsSecret(name))}; expected {accepted}");
         return null;
     }
@@ -178,7 +198,7 @@ internal static class JsonOptionsReader
 
     private static string? Version(JsonElement v, ProblemList problems)
     {
-        if (v.ValueKind == JsonValueKind.String) return v.GetString();
+        if (v.ValueKind == JsonValueKind.String) return JsonText.GetString(OptionNames.ProtocolVersion, v, problems);
         string hint = v.ValueKind == JsonValueKind.Number ? " (write the version in quotes)" : "";
         problems.Error(OptionNames.ProtocolVersion, $"{JsonText.Found(v, secret: false)}; expected a string: \"3.1\" or \"3.1.1\"{hint}");
         return null;

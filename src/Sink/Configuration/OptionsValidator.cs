@@ -76,8 +76,26 @@ internal static class OptionsValidator
         if (string.IsNullOrEmpty(text)) { p.Error(N.Server, "is missing; this option is required, e.g. \"tcp://127.0.0.1:1883\" or \"ssl://host:8883\""); return null; }
         // Checked before parsing so that the message never repeats text that may hold a password.
         if (text.Contains('@')) { p.Error(N.Server, "contains '@': credentials in the address are not supported; use the username and password options"); return null; }
-        if (BrokerAddress.TryParse(text, out var address, out var error)) return address;
-        p.Error(N.Server, error);
+        if (!BrokerAddress.TryParse(text, out var address, out var error)) { p.Error(N.Server, error); return null; }
+        if (HostProblem(text, address.Host) is { } problem) { p.Error(N.Server, problem); return null; }
+        return address;
+    }
+
+    // The address parser splits scheme, host and port; what the host may hold is checked here, before any
+    // connection, so that validate rejects what publish could never resolve.
+    private static string? HostProblem(string text, string host)
+    {
+        int open = text.IndexOf('[');
+        if (open >= 0)
+        {
+            int close = text.IndexOf(']', open);
+            string inner = close > open ? text[(open + 1)..close] : text[(open + 1)..];
+            bool v6 = System.Net.IPAddress.TryParse(inner, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
+            return v6 ? null : $"\"[{inner}]\" in \"{text}\" is not an IPv6 address (brackets are for IPv6 only)";
+        }
+        foreach (char c in host)
+            if (char.IsWhiteSpace(c) || char.IsControl(c) || "?#/\\[]%<>\"{}|^`,;=".Contains(c))
+                return $"host \"{host}\" in \"{text}\" is not a valid host name or IP address: '{c}' cannot be part of a host name";
         return null;
     }
 

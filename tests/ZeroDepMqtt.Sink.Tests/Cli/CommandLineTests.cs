@@ -39,13 +39,29 @@ public sealed class CommandLineTests(TestFiles files) : IClassFixture<TestFiles>
     }
 
     [Fact]
-    public async Task Validate_prints_warnings_to_stdout()
+    public async Task Validate_prints_warnings_to_stderr_and_only_the_settings_to_stdout()
     {
         string path = WriteConfig("cli-warn.json", """{"server": "ssl://hub.azure-devices.net", "topic": "t", "qos": 2, "colour": 1}""");
         var run = await Zdmqtt("validate", $"--config={path}");
         Assert.Equal(ExitCode.Success, run.Code);
-        Assert.Contains("warning: qos: is 2, but Azure IoT Hub", run.Out);
-        Assert.Contains("warning: colour: is not a known option", run.Out);
+        Assert.Contains("warning: qos: is 2, but Azure IoT Hub", run.Err);
+        Assert.Contains("warning: colour: is not a known option", run.Err);
+        Assert.DoesNotContain("warning", run.Out);
+    }
+
+    [Theory]
+    [InlineData("clientId")]
+    [InlineData("topic")]
+    [InlineData("username")]
+    [InlineData("password")]
+    public async Task A_lone_surrogate_escape_exits_2_naming_the_option(string option)
+    {
+        string topic = option == "topic" ? "" : """, "topic": "t" """;
+        string path = WriteConfig($"cli-surrogate-{option}.json", $$"""{"server": "tcp://127.0.0.1:1883"{{topic}}, "{{option}}": "x\ud800"}""");
+        var run = await Zdmqtt("validate", "--config", path);
+        Assert.Equal(ExitCode.ConfigurationError, run.Code);
+        Assert.Contains($"error: {option}: contains a lone surrogate escape", run.Err);
+        Assert.DoesNotContain("unexpected error", run.Err);
     }
 
     [Fact]

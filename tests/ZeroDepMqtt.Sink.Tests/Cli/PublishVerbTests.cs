@@ -34,7 +34,9 @@ public sealed class PublishVerbTests(PlainMosquittoFixture fixture, TestFiles fi
 
             Assert.True(run.Code == 0, run.ToString());
             Assert.Equal("", run.Out);
-            Assert.Contains($"500 message(s) published to \"{topic}\" at QoS {qos}, all delivered", run.Err);
+            Assert.Contains(qos == 0
+                ? $"500 message(s) written to \"{topic}\" at QoS 0, then a clean DISCONNECT (QoS 0 has no acknowledgement)"
+                : $"500 message(s) published to \"{topic}\" at QoS {qos}, all acknowledged ({(qos == 1 ? "PUBACK" : "PUBCOMP")})", run.Err);
             var received = await sub.WaitForAsync(lines.Length, TimeSpan.FromSeconds(20));
             Assert.Equal(lines, received.Select(m => Encoding.UTF8.GetString(m.Payload)));
         });
@@ -113,6 +115,14 @@ public sealed class PublishVerbTests(PlainMosquittoFixture fixture, TestFiles fi
     }
 
     [Fact]
+    public async Task A_directory_as_input_says_it_is_a_directory()
+    {
+        var run = await Zdmqtt.InProcessAsync("", "publish", "-c", Config("pub-dirinput.json", "t", 0), "--input", files.Dir);
+        Assert.Equal(1, run.Code);
+        Assert.Contains("it is a directory", run.Err);
+    }
+
+    [Fact]
     public async Task Missing_input_file_exits_1_with_one_line()
     {
         var run = await Zdmqtt.InProcessAsync("", "publish", "-c", Config("pub-noinput.json", "t", 0), "--input", files.PathOf("no-such-input.txt"));
@@ -131,7 +141,7 @@ public sealed class PublishVerbTests(PlainMosquittoFixture fixture, TestFiles fi
             var console = new ZeroDepMqtt.Cli.CliConsole(new StringWriter(), stderr, new StringReader("")) { OpenInput = () => input };
             var code = await ZeroDepMqtt.Cli.CommandLine.RunAsync(["publish", "-c", Config("pub-progress.json", "cli/progress", 1), "--progress"], console);
             Assert.Equal(ZeroDepMqtt.Cli.ExitCode.Success, code);
-            Assert.Matches(@"sent \d+, acknowledged \d+, \d+ msg/s", stderr.ToString());
+            Assert.Matches(@"sent \d+, queued \d+, acknowledged \d+, [\d.]+ msg/s", stderr.ToString());
         });
     }
 

@@ -54,3 +54,92 @@ public static class Zdmqtt
         return new ZdmqttRun(process.ExitCode, await stdout, await stderr);
     }
 }
+
+/// <summary>A running <c>zdmqtt</c> (the real built program) whose stdin stays open until the test closes it, so a
+/// test can feed lines while it watches the broker, then signal, kill or end the input.</summary>
+public sealed class ZdmqttProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly Task<string> _stdout, _stderr;
+
+    private ZdmqttProcess(Process process)
+    {
+        _process = process;
+        _stdout = process.StandardOutput.ReadToEndAsync();
+        _stderr = process.StandardError.ReadToEndAsync();
+    }
+
+    public int Id => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Starts <c>dotnet zdmqtt.dll ARGS</c> in <paramref name="workingDirectory"/>.</summary>
+    public static ZdmqttProcess Start(string workingDirectory, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "zdmqtt.dll"));
+        foreach (var a in args) start.ArgumentList.Add(a);
+        return new ZdmqttProcess(Process.Start(start)!);
+    }
+
+    /// <summary>Writes lines to stdin; false once the process stopped reading (the pipe is closed).</summary>
+    public async Task<bool> WriteLinesAsync(IEnumerable<string> lines)
+    {
+        try
+        {
+            await _process.StandardInput.BaseStream.WriteAsync(Encoding.UTF8.GetBytes(string.Concat(lines.Select(l => l + "\n"))));
+            await _process.StandardInput.BaseStream.FlushAsync();
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    public void CloseInput()
+    {
+        try { _process.StandardInput.Close(); } catch (IOException) { }
+    }
+
+    /// <summary>Sends a POSIX signal (2 SIGINT, 9 SIGKILL, 15 SIGTERM) to the process.</summary>
+    public void Signal(int signal)
+    {
+        if (kill(_process.Id, signal) != 0) throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed");
+    }
+
+    /// <summary>Waits for the exit (a hang guard: after <paramref name="timeout"/> the process is killed and the test fails).</summary>
+    public async Task<ZdmqttRun> WaitAsync(TimeSpan timeout)
+    {
+        try
+        {
+            await _process.WaitForExitAsync().WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            _process.Kill();
+            await _process.WaitForExitAsync();
+            throw new TimeoutException($"zdmqtt did not exit within {timeout.TotalSeconds} s; stderr so far:\n{await _stderr}");
+        }
+        return new ZdmqttRun(_process.ExitCode, await _stdout, await _stderr);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int sig);
+}

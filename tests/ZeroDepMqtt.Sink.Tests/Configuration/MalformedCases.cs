@@ -39,6 +39,15 @@ public static class MalformedCases
     public static readonly Dictionary<string, MalformedCase> All = new()
     {
         // server
+        ["server-space-in-host"] = J(Cfg(("server", "\"tcp://a b:1883\"")), "server", "host \"a b\" in \"tcp://a b:1883\" is not a valid host name or IP address"),
+        ["server-query-in-host"] = J(Cfg(("server", "\"tcp://host?x=1:1883\"")), "server", "is not a valid host name or IP address: '?'"),
+        ["server-bad-ipv6"] = J(Cfg(("server", "\"tcp://[zzz]:1883\"")), "server", "\"[zzz]\" in \"tcp://[zzz]:1883\" is not an IPv6 address"),
+        ["clientId-lone-surrogate"] = J(Cfg(("clientId", "\"a\\ud800\"")), "clientId", "contains a lone surrogate escape"),
+        ["topic-lone-surrogate"] = J(Cfg(("topic", "\"t/\\udc00\"")), "topic", "contains a lone surrogate escape"),
+        ["username-lone-surrogate"] = J(Cfg(("username", "\"\\ud800\"")), "username", "contains a lone surrogate escape"),
+        ["password-lone-surrogate"] = J(Cfg(("password", "\"p\\ud800\"")), "password", "contains a lone surrogate escape"),
+        ["mqtt-wrapper-twice"] = J("{\"mqtt\": {\"server\": \"tcp://a:1883\", \"topic\": \"t\"}, \"mqtt\": {\"server\": \"tcp://b:1883\", \"topic\": \"t\", \"password\": " + Pw + "}}", "mqtt", "appears more than once; keep one"),
+        ["mqtt-wrapper-two-spellings"] = J("{\"mqtt\": {\"server\": \"tcp://a:1883\", \"topic\": \"t\"}, \"MQTT\": {\"server\": \"tcp://b:1883\", \"topic\": \"t\"}}", "mqtt", "appears more than once (as \"mqtt\" and \"MQTT\")"),
         ["server-number"] = J(Cfg(("server", "1883")), "server", "1883 is a number; expected a string such as \"tcp://127.0.0.1:1883\""),
         ["server-missing"] = J(Cfg(("server", null)), "server", "is missing; this option is required"),
         ["server-null"] = J(Cfg(("server", "null")), "server", "is missing; this option is required"),
