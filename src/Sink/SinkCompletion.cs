@@ -19,4 +19,13 @@ public sealed record SinkCompletion(long Sent, long Acknowledged, long Unacknowl
     /// <summary>True when the sink ended with a DISCONNECT on a live connection (so every QoS 0 message written
     /// before it reached the broker's socket); false when the connection was already gone or never made.</summary>
     public bool CleanDisconnect { get; init; }
+
+    /// <summary>With the disk cache: messages accepted and still kept in the cache (delivered by a later run).</summary>
+    public long Cached { get; init; }
+
+    /// <summary>With the disk cache: messages not kept because the cache was full (<c>cacheFullPolicy: dropNewest</c>).</summary>
+    public long Dropped { get; init; }
+
+    /// <summary>With the disk cache: where it is; else null.</summary>
+    public string? CacheDirectory { get; init; }
 }

@@ -17,4 +17,10 @@ public enum SinkErrorKind
 
     /// <summary>The sink was stopped or cancelled before it was connected.</summary>
     Stopped,
+
+    /// <summary>The disk cache is full (<c>cacheFullPolicy: fail</c>).</summary>
+    CacheFull,
+
+    /// <summary>The disk cache cannot be used: locked by another process, unwritable, or a write failed (disk full).</summary>
+    CacheFailure,
 }

@@ -27,9 +27,11 @@ internal static class OptionsValidator
         var (clientId, generated) = ClientId(o.ClientId, version, p);
         Credentials(o.Username, o.Password, p);
         var tls = TlsChecks.Run(o, broker, context, p);
+        var cache = Cache.CacheChecks.Run(o, generated ? null : clientId, context, p);
+        if (cache is not null && generated) clientId = Cache.CacheChecks.StoredClientId(cache.Directory, p) ?? clientId;
         Warnings(o, broker, qos, context, p);
 
-        if (p.Errors.Count > 0 || broker is null || topic is null || clientId is null || version is null || qos is null || tls is null) return null;
+        if (p.Errors.Count > 0 || (o.EnableCache && cache is null) || broker is null || topic is null || clientId is null || version is null || qos is null || tls is null) return null;
         return new SinkSettings
         {
             Broker = broker,
@@ -46,6 +48,7 @@ internal static class OptionsValidator
             RootCaPath = tls.RootCaPath,
             InsecureSkipVerify = o.InsecureSkipVerify,
             Retained = o.Retained,
+            Cache = cache,
         };
     }
 
