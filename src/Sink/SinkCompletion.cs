@@ -26,6 +26,9 @@ public sealed record SinkCompletion(long Sent, long Acknowledged, long Unacknowl
     /// <summary>With the disk cache: messages not kept because the cache was full (<c>cacheFullPolicy: dropNewest</c>).</summary>
     public long Dropped { get; init; }
 
+    /// <summary>With the disk cache: what stopped delivery (e.g. <see cref="SinkErrorKind.Unreachable"/>), or null.</summary>
+    public SinkErrorKind? ErrorKind { get; init; }
+
     /// <summary>With the disk cache: where it is; else null.</summary>
     public string? CacheDirectory { get; init; }
 }

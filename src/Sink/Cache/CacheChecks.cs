@@ -1,6 +1,6 @@
 using System.Globalization;
 using ZeroDepMqtt.Sink.Configuration;
-using ZeroDepMqtt.Transport;
+using ZeroDepMqtt.Protocol;
 using N = ZeroDepMqtt.Sink.Configuration.OptionNames;
 
 namespace ZeroDepMqtt.Sink.Cache;

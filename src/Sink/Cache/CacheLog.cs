@@ -6,9 +6,9 @@ namespace ZeroDepMqtt.Sink.Cache;
 /// The durable message log: records (<see cref="CacheRecord"/>) appended to segment files <c>seg-&lt;first
 /// sequence&gt;.log</c> over an <see cref="ICacheStorage"/>. Messages get increasing sequence numbers; an
 /// acknowledgement watermark ("everything up to N was delivered") is itself a record. Appends collect in memory;
-/// <see cref="Flush"/> writes them and returns what must be fsync'ed, so that the caller can fsync outside its lock
-/// (group commit) and then call <see cref="Commit"/>. Not thread-safe: the caller serialises every call except
-/// <see cref="SyncWork.Run"/>.
+/// <see cref="Flush"/> writes them, <see cref="TakeSyncWork"/> says what to fsync, so that the caller can fsync
+/// outside its lock (group commit), then <see cref="Commit"/> lets readers see them. Not thread-safe: the caller
+/// serialises every call except <see cref="SyncWork.Run"/>, and only one thread flushes, syncs and commits.
 /// </summary>
 internal sealed class CacheLog : IDisposable
 {
@@ -25,7 +25,7 @@ internal sealed class CacheLog : IDisposable
     private long _bufferLastSeq;
     private long _nextSeq = 1;
     private long _acknowledged, _ackWritten;
-    private long _committed;
+    private long _committed, _written;
     private bool _directoryDirty;
     private bool _broken;
 
@@ -117,8 +117,7 @@ internal sealed class CacheLog : IDisposable
         int firstPending = messageSeqs.BinarySearch(watermark + 1);
         if (firstPending < 0) firstPending = ~firstPending;
         Pending = recovery.Pending = messageSeqs.Count - firstPending;
-        _committed = lastSeq;
-        _bufferLastSeq = lastSeq;
+        _committed = _written = _bufferLastSeq = lastSeq;
         if (_segments.Count == 0) StartSegment();
         DeleteAcknowledgedSegments();
     }
@@ -174,40 +173,47 @@ internal sealed class CacheLog : IDisposable
         Pending--;
     }
 
-    /// <summary>Writes the appended records (and the acknowledgement watermark) to the newest segment and returns
-    /// what must be fsync'ed for them to be durable.</summary>
+    /// <summary>Writes the appended records (and the acknowledgement watermark) to the newest segment; they are
+    /// durable after <see cref="TakeSyncWork"/>'s <see cref="SyncWork.Run"/>.</summary>
     /// <exception cref="IOException">The write failed (the disk is full): the records appended since the last
     /// flush are not in the log (their sequence numbers are skipped); the log stays usable.</exception>
-    public SyncWork Flush()
+    public void Flush()
     {
         ThrowIfBroken();
         if (_acknowledged > _ackWritten) AppendRecord(CacheRecordType.Acknowledged, _acknowledged, default);
+        if (_buffered == 0) return;
         var active = _segments[^1];
-        var work = new SyncWork(this);
-        if (_buffered > 0)
+        try
         {
-            try
-            {
-                active.File.Write(active.End, _buffer.AsSpan(0, _buffered));
-            }
-            catch (IOException)
-            {
-                DiscardBuffer(active);
-                throw;
-            }
-            active.End += _buffered;
-            active.LastSeq = Math.Max(active.LastSeq, _bufferLastSeq);
-            _ackWritten = _acknowledged;
-            _buffered = 0;
-            if (_buffer.Length > 1 << 20) _buffer = new byte[64 * 1024];
-            active.Dirty = true;
+            active.File.Write(active.End, _buffer.AsSpan(0, _buffered));
         }
-        foreach (var s in _segments) if (s.Dirty) { work.Files.Add(s.File); s.Dirty = false; }
-        work.Directory = _directoryDirty;
-        _directoryDirty = false;
-        work.Sequence = _bufferLastSeq;
-        work.Acknowledged = _ackWritten;
+        catch (IOException)
+        {
+            DiscardBuffer(active);
+            throw;
+        }
+        active.End += _buffered;
+        active.LastSeq = Math.Max(active.LastSeq, _bufferLastSeq);
+        active.Dirty = true;
+        _written = _bufferLastSeq;
+        _ackWritten = _acknowledged;
+        _buffered = 0;
+        if (_buffer.Length > 1 << 20) _buffer = new byte[64 * 1024];
         if (active.End >= _segmentBytes) StartSegment();
+    }
+
+    /// <summary>Whether records or an acknowledgement wait for <see cref="Flush"/>.</summary>
+    public bool HasUnflushed => _buffered > 0 || _acknowledged > _ackWritten;
+
+    /// <summary>The last message sequence number written by <see cref="Flush"/>.</summary>
+    public long Written => _written;
+
+    /// <summary>What must be fsync'ed for everything flushed so far to be durable.</summary>
+    public SyncWork TakeSyncWork()
+    {
+        var work = new SyncWork(this) { Sequence = _written, Directory = _directoryDirty };
+        foreach (var s in _segments) if (s.Dirty) { work.Files.Add(s.File); s.Dirty = false; }
+        _directoryDirty = false;
         return work;
     }
 
@@ -224,7 +230,7 @@ internal sealed class CacheLog : IDisposable
         }
         Pending -= lost;
         _buffered = 0;
-        _bufferLastSeq = Math.Max(_committed, active.LastSeq);
+        _bufferLastSeq = _written;
         try
         {
             active.File.Truncate(active.End);
@@ -235,27 +241,28 @@ internal sealed class CacheLog : IDisposable
         }
     }
 
-    /// <summary>Marks the records of <paramref name="work"/> accepted (after <see cref="SyncWork.Run"/>, or at once
+    /// <summary>Marks the messages up to <paramref name="sequence"/> accepted (after <see cref="SyncWork.Run"/>, or at once
     /// when the policy does not fsync) and deletes older segments whose messages are all acknowledged.</summary>
-    public void Commit(SyncWork work)
+    public void Commit(long sequence)
     {
-        _committed = Math.Max(_committed, work.Sequence);
+        _committed = Math.Max(_committed, sequence);
         DeleteAcknowledgedSegments();
     }
 
     /// <summary>Flush, fsync and commit in one call (for tests and a clean stop).</summary>
     public void Sync()
     {
-        var work = Flush();
+        Flush();
+        var work = TakeSyncWork();
         work.Run();
-        Commit(work);
+        Commit(work.Sequence);
     }
 
     private void DeleteAcknowledgedSegments()
     {
         // The newest segment stays: it is where appends go. Deleting acknowledged messages is safe even before the
         // watermark record is durable: at worst a crash brings back later acknowledged ones (at least once).
-        while (_segments.Count > 1 && _segments[0].LastSeq <= _acknowledged && !_segments[0].Dirty)
+        while (_segments.Count > 1 && _segments[0].LastSeq <= _acknowledged)
         {
             var s = _segments[0];
             s.File.Dispose();
@@ -302,8 +309,7 @@ internal sealed class CacheLog : IDisposable
     {
         public List<ICacheFile> Files { get; } = [];
         public bool Directory { get; set; }
-        public long Sequence { get; set; }
-        public long Acknowledged { get; set; }
+        public long Sequence { get; init; }
 
         /// <summary>fsyncs the files, then the directory.</summary>
         public void Run()
