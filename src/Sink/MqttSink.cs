@@ -33,6 +33,10 @@ public sealed class MqttSink : IAsyncDisposable
     private readonly object _gate = new();
     private int _state;
     private Task<SinkCompletion>? _completion;
+    private Cache.DiskCache? _cache;
+    private Task? _cacheConnect;
+    private readonly CancellationTokenSource _cacheConnectStop = new();
+    private MqttSinkException? _cacheFault;
 
     /// <summary>Creates a sink; nothing happens on the network until <see cref="StartAsync"/>.</summary>
     /// <param name="settings">The resolved configuration (from <see cref="MqttSinkConfig"/>).</param>
@@ -62,14 +66,27 @@ public sealed class MqttSink : IAsyncDisposable
     /// <summary>The configuration this sink publishes with.</summary>
     public SinkSettings Settings { get; }
 
-    /// <summary>Messages accepted so far.</summary>
-    public long Sent => _client.Metrics.Published;
+    /// <summary>Messages accepted so far (with the disk cache: stored in it).</summary>
+    public long Sent => _cache?.Accepted ?? _client.Metrics.Published;
 
     /// <summary>Messages accepted but not written to a connection yet (waiting for window room or for the broker).</summary>
     public long Queued => _client.QueuedCount;
 
-    /// <summary>Messages that reached their QoS's delivery point so far.</summary>
-    public long Acknowledged => _client.Metrics.Acknowledged;
+    /// <summary>Messages that reached their QoS's delivery point so far (with the disk cache: including ones an
+    /// earlier run left in it).</summary>
+    public long Acknowledged => _cache?.Delivered ?? _client.Metrics.Acknowledged;
+
+    /// <summary>With the disk cache: messages in it not yet delivered; else 0.</summary>
+    public long Cached => _cache?.Pending ?? 0;
+
+    /// <summary>With the disk cache: messages it held at start, left by an earlier run; else 0.</summary>
+    public long Recovered => _cache?.Recovery.Pending ?? 0;
+
+    /// <summary>With the disk cache: damage found at start (one line each), e.g. a torn last write that was cut off.</summary>
+    public IReadOnlyList<string> CacheRecoveryReport => _cache is null ? [] : [.. _cache.Recovery.Describe()];
+
+    /// <summary>With the disk cache: fsyncs made and the records they made durable.</summary>
+    public (long Fsyncs, long Records) CacheSyncStats => _cache?.SyncStats ?? default;
 
     /// <summary>Whether a connection to the broker is up right now.</summary>
     public bool IsConnected => _client.IsConnected;
@@ -90,6 +107,42 @@ public sealed class MqttSink : IAsyncDisposable
     {
         if (Interlocked.CompareExchange(ref _state, Starting, Created) != Created)
             throw new InvalidOperationException("the sink was already started (StartAsync is called once)");
+        if (Settings.Cache is { } cache)
+        {
+            // Store and forward: accept into the cache at once; connect (within the give-up time) and drain behind.
+            _cache = Cache.DiskCache.Open(cache, Settings.ClientId, Settings.ClientIdGenerated);
+            Interlocked.CompareExchange(ref _state, Started, Starting);
+            _cacheConnect = ConnectAndForwardAsync(cache);
+            return;
+        }
+        await ConnectCoreAsync(cancellationToken).ConfigureAwait(false);
+        Interlocked.CompareExchange(ref _state, Started, Starting);
+    }
+
+    private async Task ConnectAndForwardAsync(CacheSettings cache)
+    {
+        try
+        {
+            await ConnectCoreAsync(_cacheConnectStop.Token).ConfigureAwait(false);
+            var resend = cache.ResendTopic is null ? (TopicName?)null : TopicName.Create(cache.ResendTopic);
+            _cache!.StartForwarding(_client, _topic, resend, Settings.Qos, Settings.Retained, OnForwardFault);
+        }
+        catch (MqttSinkException e)
+        {
+            _cacheFault ??= e;
+        }
+        catch (OperationCanceledException)
+        {
+            // Completed before a connection was made.
+        }
+    }
+
+    private void OnForwardFault(Exception e)
+        => _cacheFault ??= e as MqttSinkException ?? new MqttSinkException(SinkErrorKind.Unreachable,
+            $"no connection to {Settings.Broker}: {(e is MqttClientException ? _client.LastCloseError?.Message ?? e.Message : e.Message)}", e);
+
+    private async ValueTask ConnectCoreAsync(CancellationToken cancellationToken)
+    {
         var broker = Settings.Broker;
         var limit = _runtime.ConnectGiveUpAfter;
         using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -110,7 +163,6 @@ public sealed class MqttSink : IAsyncDisposable
                 connecting = _client;
             }
             await _client.ConnectAsync(giveUp.Token).ConfigureAwait(false);
-            Interlocked.CompareExchange(ref _state, Started, Starting);
         }
         catch (OperationCanceledException) when (giveUp.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -152,6 +204,8 @@ public sealed class MqttSink : IAsyncDisposable
     public ValueTask PublishAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
     {
         if (Volatile.Read(ref _state) != Started) ThrowNotStarted();
+        if (_cache is { } cache)
+            return _cacheFault is { } fault ? ValueTask.FromException(fault) : cache.AcceptAsync(payload, cancellationToken);
         return _client.PublishAsync(_topic, payload, Settings.Qos, Settings.Retained, cancellationToken);
     }
 
@@ -194,6 +248,7 @@ public sealed class MqttSink : IAsyncDisposable
     private async Task<SinkCompletion> CompleteCoreAsync()
     {
         Interlocked.Exchange(ref _state, Completing);
+        if (_cache is not null) return await CompleteCachedAsync(_cache).ConfigureAwait(false);
         var before = _client.LastCloseError;
         try
         {
@@ -250,6 +305,40 @@ public sealed class MqttSink : IAsyncDisposable
         {
             // Already completed: nothing is outstanding any more.
         }
+    }
+
+    // Wait (bounded) for the cache to drain, then disconnect; whatever is left stays in the cache for the next run.
+    private async Task<SinkCompletion> CompleteCachedAsync(Cache.DiskCache cache)
+    {
+        if (_cacheFault is null) await cache.WaitDrainedAsync(_runtime.DisconnectTimeout).ConfigureAwait(false);
+        _cacheConnectStop.Cancel();
+        if (_cacheConnect is not null) await _cacheConnect.ConfigureAwait(false);
+        try
+        {
+            await _client.DisconnectAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The counts below tell what was delivered; the rest stays in the cache.
+        }
+        bool clean = _client.LastCloseReason == MqttCloseReason.ClientDisconnected && Volatile.Read(ref _stopReason) is null;
+        _watch.Dispose();
+        await cache.CloseAsync().ConfigureAwait(false);
+        await _client.DisposeAsync().ConfigureAwait(false);
+        long pending = cache.Pending;
+        string? reason = pending == 0 ? null
+            : Volatile.Read(ref _stopReason) ?? _cacheFault?.Message ?? $"{Settings.Broker} did not acknowledge them within {Seconds(_runtime.DisconnectTimeout)} s";
+        return new SinkCompletion(cache.Accepted, cache.Delivered, pending, reason)
+        {
+            CleanDisconnect = clean,
+            Cached = pending,
+            Dropped = cache.Dropped,
+            CacheDirectory = cache.Directory,
+            ErrorKind = pending == 0 ? null : _cacheFault?.Kind,
+            ConnectionsLost = _watch.ConnectionsLost,
+            QuickBrokerCloses = _watch.QuickBrokerCloses,
+            StoppedBecause = _stopReason is null ? null : _stopKind,
+        };
     }
 
     private static string RefusalHint(ConnectReturnCode code) => code switch

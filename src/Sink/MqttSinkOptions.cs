@@ -66,6 +66,50 @@ public sealed record MqttSinkOptions
     /// <summary>The PUBLISH retain flag. Default <c>false</c>.</summary>
     public bool Retained { get; init; }
 
+    /// <summary>Keep every accepted message in a durable disk cache until the broker acknowledged it (store and
+    /// forward across outages and process restarts). Default <c>false</c>. See docs/configuration.md.</summary>
+    public bool EnableCache { get; init; }
+
+    /// <summary>The cache directory. Default <c>null</c>: <c>zdmqtt-cache/&lt;clientId or "default"&gt;</c> under the working directory.</summary>
+    public string? CachePath { get; init; }
+
+    /// <summary>Cached messages read back into memory and in flight to the broker at once. Default 1024.</summary>
+    public int MemoryCacheThreshold { get; init; } = 1024;
+
+    /// <summary>The most messages in the disk cache; then <see cref="CacheFullPolicy"/> applies. Default 1,024,000.</summary>
+    public int MaxDiskCache { get; init; } = 1_024_000;
+
+    /// <summary>eKuiper's page size; accepted for compatibility and ignored (there are no pages). Default 256.</summary>
+    public int BufferPageSize { get; init; } = 256;
+
+    /// <summary>Milliseconds to pause between messages re-sent from a previous run. Default 0.</summary>
+    public int ResendInterval { get; init; }
+
+    /// <summary>Delete the cache files when the sink stops with nothing pending. Default <c>false</c>.</summary>
+    public bool CleanCacheAtStop { get; init; }
+
+    /// <summary>0 or 1: cached messages first, in strict order (the only order this sink keeps). Default 0.</summary>
+    public int ResendPriority { get; init; }
+
+    /// <summary>eKuiper's separate resend queue; not supported (an error when true). Default <c>false</c>.</summary>
+    public bool ResendAlterQueue { get; init; }
+
+    /// <summary>The topic for messages re-sent from a previous run. Default <c>null</c>: the topic.</summary>
+    public string? ResendDestination { get; init; }
+
+    /// <summary>eKuiper's resend marker field; not supported (an error when set). Default <c>null</c>.</summary>
+    public string? ResendIndicatorField { get; init; }
+
+    /// <summary><c>always</c> (fsync before accepting), <c>interval</c> (fsync every <see cref="CacheSyncIntervalMs"/>)
+    /// or <c>none</c> (written, never fsync'ed). Default <c>always</c>.</summary>
+    public string CacheSync { get; init; } = "always";
+
+    /// <summary>With <c>cacheSync: interval</c>, milliseconds between fsyncs. Default 1000.</summary>
+    public int CacheSyncIntervalMs { get; init; } = 1000;
+
+    /// <summary><c>block</c>, <c>dropNewest</c> or <c>fail</c>: what a publish does when the cache is full. Default <c>block</c>.</summary>
+    public string CacheFullPolicy { get; init; } = "block";
+
     /// <summary>The options with <see cref="Password"/> and <see cref="PrivateKeyPassphrase"/> masked.</summary>
     public override string ToString()
     {
@@ -75,7 +119,9 @@ public sealed record MqttSinkOptions
          .Append(", Username = ").Append(Username).Append(", Password = ").Append(Mask.Secret(Password))
          .Append(", CertificationPath = ").Append(CertificationPath).Append(", PrivateKeyPath = ").Append(PrivateKeyPath)
          .Append(", RootCaPath = ").Append(RootCaPath).Append(", PrivateKeyPassphrase = ").Append(Mask.Secret(PrivateKeyPassphrase))
-         .Append(", InsecureSkipVerify = ").Append(InsecureSkipVerify).Append(", Retained = ").Append(Retained).Append(", HttpProxy = ").Append(Mask.Server(HttpProxy)).Append(" }");
+         .Append(", InsecureSkipVerify = ").Append(InsecureSkipVerify).Append(", Retained = ").Append(Retained)
+         .Append(", EnableCache = ").Append(EnableCache).Append(", CachePath = ").Append(CachePath).Append(", CacheSync = ").Append(CacheSync)
+         .Append(", CacheFullPolicy = ").Append(CacheFullPolicy).Append(", HttpProxy = ").Append(Mask.Server(HttpProxy)).Append(" }");
         return b.ToString();
     }
 }

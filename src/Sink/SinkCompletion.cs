@@ -36,4 +36,16 @@ public sealed record SinkCompletion(long Sent, long Acknowledged, long Unacknowl
 
     /// <summary>Connections that ended without the sink's DISCONNECT (the broker closed them, the network failed).</summary>
     public long ConnectionsLost { get; init; }
+
+    /// <summary>With the disk cache: messages accepted and still kept in the cache (delivered by a later run).</summary>
+    public long Cached { get; init; }
+
+    /// <summary>With the disk cache: messages not kept because the cache was full (<c>cacheFullPolicy: dropNewest</c>).</summary>
+    public long Dropped { get; init; }
+
+    /// <summary>With the disk cache: what stopped delivery (e.g. <see cref="SinkErrorKind.Unreachable"/>), or null.</summary>
+    public SinkErrorKind? ErrorKind { get; init; }
+
+    /// <summary>With the disk cache: where it is; else null.</summary>
+    public string? CacheDirectory { get; init; }
 }

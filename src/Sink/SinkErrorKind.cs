@@ -25,4 +25,10 @@ public enum SinkErrorKind
     /// <summary>The broker accepted connections but acknowledged nothing for
     /// <see cref="MqttSinkRuntimeOptions.NoProgressGiveUpAfter"/> while messages were outstanding. The sink stopped.</summary>
     NoProgress,
+
+    /// <summary>The disk cache is full (<c>cacheFullPolicy: fail</c>).</summary>
+    CacheFull,
+
+    /// <summary>The disk cache cannot be used: locked by another process, unwritable, or a write failed (disk full).</summary>
+    CacheFailure,
 }

@@ -61,6 +61,9 @@ public sealed record SinkSettings
     /// <summary>The PUBLISH retain flag.</summary>
     public bool Retained { get; init; }
 
+    /// <summary>The disk cache (<c>enableCache</c>), or null when messages are kept in memory only.</summary>
+    public CacheSettings? Cache { get; init; }
+
     /// <summary>The settings, one per line as <c>name  value</c>, with the password and passphrase shown as
     /// <c>(set)</c> or <c>(not set)</c>.</summary>
     public string Describe()
@@ -78,6 +81,9 @@ public sealed record SinkSettings
         Line(b, "clientId", ClientIdGenerated ? $"{ClientId} (generated)" : ClientId);
         Line(b, "username", Username ?? "(not set)");
         Line(b, "password", Mask.Secret(Password));
+        if (Cache is { } c)
+            Line(b, "enableCache", string.Create(CultureInfo.InvariantCulture,
+                $"true ({c.Directory}; cacheSync {c.Sync.ToString().ToLowerInvariant()}, maxDiskCache {c.MaxDiskMessages}, cacheFullPolicy {c.FullPolicy})"));
         if (AnyBroker(a => a.UseTls))
         {
             Line(b, "certificationPath", CertificatePath ?? "(not set)");

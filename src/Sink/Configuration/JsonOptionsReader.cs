@@ -170,6 +170,20 @@ internal static class JsonOptionsReader
         OptionNames.PrivateKeyPassphrase => o with { PrivateKeyPassphrase = String(name, v, problems) },
         OptionNames.InsecureSkipVerify => o with { InsecureSkipVerify = Bool(name, v, problems) ?? o.InsecureSkipVerify },
         OptionNames.Retained => o with { Retained = Bool(name, v, problems) ?? o.Retained },
+        OptionNames.EnableCache => o with { EnableCache = Bool(name, v, problems) ?? o.EnableCache },
+        OptionNames.CachePath => o with { CachePath = String(name, v, problems, "a string: the cache directory") },
+        OptionNames.MemoryCacheThreshold => o with { MemoryCacheThreshold = Int(name, v, problems) ?? o.MemoryCacheThreshold },
+        OptionNames.MaxDiskCache => o with { MaxDiskCache = Int(name, v, problems) ?? o.MaxDiskCache },
+        OptionNames.BufferPageSize => o with { BufferPageSize = Int(name, v, problems) ?? o.BufferPageSize },
+        OptionNames.ResendInterval => o with { ResendInterval = Int(name, v, problems) ?? o.ResendInterval },
+        OptionNames.CleanCacheAtStop => o with { CleanCacheAtStop = Bool(name, v, problems) ?? o.CleanCacheAtStop },
+        OptionNames.ResendPriority => o with { ResendPriority = Int(name, v, problems) ?? o.ResendPriority },
+        OptionNames.ResendAlterQueue => o with { ResendAlterQueue = Bool(name, v, problems) ?? o.ResendAlterQueue },
+        OptionNames.ResendDestination => o with { ResendDestination = String(name, v, problems, "a string: a topic name") },
+        OptionNames.ResendIndicatorField => o with { ResendIndicatorField = String(name, v, problems) },
+        OptionNames.CacheSync => o with { CacheSync = String(name, v, problems, "\"always\", \"interval\" or \"none\"") ?? o.CacheSync },
+        OptionNames.CacheSyncIntervalMs => o with { CacheSyncIntervalMs = Int(name, v, problems) ?? o.CacheSyncIntervalMs },
+        OptionNames.CacheFullPolicy => o with { CacheFullPolicy = String(name, v, problems, "\"block\", \"dropNewest\" or \"fail\"") ?? o.CacheFullPolicy },
         _ => o,
     };
 
@@ -214,6 +228,19 @@ internal static class JsonOptionsReader
             return (int)n;
         }
         problems.Error(OptionNames.Qos, $"{JsonText.Found(v, secret: false)}; {accepted}");
+        return null;
+    }
+
+    private static int? Int(string name, JsonElement v, ProblemList problems)
+    {
+        if (v.ValueKind == JsonValueKind.Number)
+        {
+            if (v.TryGetInt32(out int n)) return n;
+            problems.Error(name, $"{v.GetRawText()} is not an integer between {int.MinValue} and {int.MaxValue}");
+            return null;
+        }
+        string hint = v.ValueKind == JsonValueKind.String ? " without quotes" : "";
+        problems.Error(name, $"{JsonText.Found(v, secret: false)}; expected an integer{hint}");
         return null;
     }
 

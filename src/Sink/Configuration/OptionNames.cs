@@ -17,12 +17,28 @@ internal static class OptionNames
     public const string InsecureSkipVerify = "insecureSkipVerify";
     public const string Retained = "retained";
     public const string HttpProxy = "httpProxy";
+    public const string EnableCache = "enableCache";
+    public const string CachePath = "cachePath";
+    public const string MemoryCacheThreshold = "memoryCacheThreshold";
+    public const string MaxDiskCache = "maxDiskCache";
+    public const string BufferPageSize = "bufferPageSize";
+    public const string ResendInterval = "resendInterval";
+    public const string CleanCacheAtStop = "cleanCacheAtStop";
+    public const string ResendPriority = "resendPriority";
+    public const string ResendAlterQueue = "resendAlterQueue";
+    public const string ResendDestination = "resendDestination";
+    public const string ResendIndicatorField = "resendIndicatorField";
+    public const string CacheSync = "cacheSync";
+    public const string CacheSyncIntervalMs = "cacheSyncIntervalMs";
+    public const string CacheFullPolicy = "cacheFullPolicy";
 
     public static readonly string[] All =
     [
         Server, Topic, ClientId, ProtocolVersion, Qos, Username, Password,
         CertificationPath, PrivateKeyPath, RootCaPath, PrivateKeyPassphrase, InsecureSkipVerify, Retained,
         HttpProxy,
+        EnableCache, CachePath, MemoryCacheThreshold, MaxDiskCache, BufferPageSize, ResendInterval, CleanCacheAtStop,
+        ResendPriority, ResendAlterQueue, ResendDestination, ResendIndicatorField, CacheSync, CacheSyncIntervalMs, CacheFullPolicy,
     ];
 
     /// <summary>Properties every eKuiper sink accepts (buffering, formatting, caching, retries). They are meaningful
@@ -30,9 +46,8 @@ internal static class OptionNames
     public static readonly string[] EKuiperCommon =
     [
         "bufferLength", "concurrency", "runAsync", "omitIfEmpty", "sendSingle", "dataTemplate", "format", "schemaId",
-        "delimiter", "fields", "dataField", "batchSize", "lingerInterval", "compression", "encryption", "enableCache",
-        "memoryCacheThreshold", "maxDiskCache", "bufferPageSize", "resendInterval", "cleanCacheAtStop", "resendAlterQueue",
-        "resendPriority", "resendIndicatorField", "resendDestination", "retryInterval", "retryCount", "properties",
+        "delimiter", "fields", "dataField", "batchSize", "lingerInterval", "compression", "encryption",
+        "retryInterval", "retryCount", "properties",
         "connectionSelector", "resourceId", "hasHeader",
     ];
 

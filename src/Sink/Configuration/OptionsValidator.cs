@@ -30,9 +30,11 @@ internal static class OptionsValidator
         Credentials(o.Username, o.Password, p);
         // TLS options apply when any address of the list uses TLS; checked against the first such address.
         var tls = TlsChecks.Run(o, alternates?.FirstOrDefault(a => a.UseTls) is { } tlsAlternate && broker is { UseTls: false } ? tlsAlternate : broker, context, p);
+        var cache = Cache.CacheChecks.Run(o, generated ? null : clientId, context, p);
+        if (cache is not null && generated) clientId = Cache.CacheChecks.StoredClientId(cache.Directory, p) ?? clientId;
         Warnings(o, broker, qos, context, p);
 
-        if (p.Errors.Count > 0 || broker is null || topic is null || clientId is null || version is null || qos is null || tls is null || alternates is null) return null;
+        if (p.Errors.Count > 0 || (o.EnableCache && cache is null) || broker is null || topic is null || clientId is null || version is null || qos is null || tls is null || alternates is null) return null;
         return new SinkSettings
         {
             Broker = broker,
@@ -51,6 +53,7 @@ internal static class OptionsValidator
             RootCaPath = tls.RootCaPath,
             InsecureSkipVerify = o.InsecureSkipVerify,
             Retained = o.Retained,
+            Cache = cache,
         };
     }
 

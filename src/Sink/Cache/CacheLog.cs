@@ -1,0 +1,446 @@
+using System.Globalization;
+
+namespace ZeroDepMqtt.Sink.Cache;
+
+/// <summary>
+/// The durable message log: records (<see cref="CacheRecord"/>) appended to segment files <c>seg-&lt;first
+/// sequence&gt;.log</c> over an <see cref="ICacheStorage"/>. Messages get increasing sequence numbers; an
+/// acknowledgement watermark ("everything up to N was delivered") is itself a record. Appends collect in memory;
+/// <see cref="Flush"/> writes them, <see cref="TakeSyncWork"/> says what to fsync, so that the caller can fsync
+/// outside its lock (group commit), then <see cref="Commit"/> lets readers see them. Not thread-safe: the caller
+/// serialises every call except <see cref="SyncWork.Run"/>, and only one thread flushes, syncs and commits.
+/// </summary>
+internal sealed class CacheLog : IDisposable
+{
+    /// <summary>Segments are rotated once they hold this many bytes (8 MiB).</summary>
+    public const long DefaultSegmentBytes = 8L << 20;
+
+    private const string Prefix = "seg-", Suffix = ".log";
+
+    private readonly ICacheStorage _storage;
+    private readonly long _segmentBytes;
+    private readonly List<Segment> _segments = [];
+    private byte[] _buffer = new byte[64 * 1024];
+    private int _buffered;
+    private long _bufferLastSeq;
+    private long _nextSeq = 1;
+    private long _acknowledged, _ackWritten;
+    private long _committed, _written;
+    private bool _directoryDirty;
+    private bool _broken;
+
+    private CacheLog(ICacheStorage storage, long segmentBytes)
+    {
+        _storage = storage;
+        _segmentBytes = segmentBytes;
+    }
+
+    /// <summary>Messages appended and not acknowledged (including those not yet durable).</summary>
+    public long Pending { get; private set; }
+
+    /// <summary>The highest sequence number whose record is durable (per the caller's sync policy): the forwarder
+    /// reads up to here.</summary>
+    public long Committed => _committed;
+
+    /// <summary>Everything up to this sequence number is acknowledged.</summary>
+    public long AcknowledgedThrough => _acknowledged;
+
+    /// <summary>The last sequence number handed out.</summary>
+    public long LastSequence => _nextSeq - 1;
+
+    /// <summary>Segment files now in the directory.</summary>
+    public int SegmentCount => _segments.Count;
+
+    /// <summary>fsync calls made (files and directory).</summary>
+    public long SyncCalls { get; private set; }
+
+    /// <summary>Opens the log in <paramref name="storage"/>: reads every segment, cuts a torn tail, skips damaged
+    /// stretches (reported in <paramref name="recovery"/>), never throws for bad content.</summary>
+    /// <exception cref="IOException">The storage itself failed.</exception>
+    public static CacheLog Open(ICacheStorage storage, out CacheRecovery recovery, long segmentBytes = DefaultSegmentBytes)
+    {
+        var log = new CacheLog(storage, segmentBytes);
+        recovery = new CacheRecovery();
+        log.Recover(recovery);
+        return log;
+    }
+
+    private void Recover(CacheRecovery recovery)
+    {
+        var names = new List<(long First, string Name)>();
+        foreach (var name in _storage.List())
+            if (TryParseName(name, out long first)) names.Add((first, name));
+        names.Sort((a, b) => a.First.CompareTo(b.First));
+        var messageSeqs = new List<long>();
+        long lastSeq = 0, watermark = 0;
+        byte[] data = [];
+        for (int i = 0; i < names.Count; i++)
+        {
+            bool last = i == names.Count - 1;
+            var file = _storage.Open(names[i].Name);
+            var segment = new Segment(names[i].Name, names[i].First, file);
+            long length = file.Length;
+            if (length > int.MaxValue) throw new IOException($"cache segment {segment.Name} is larger than 2 GiB; it was not written by this program");
+            if (data.Length < length) data = new byte[length];
+            int read = ReadFully(file, data.AsSpan(0, (int)length));
+            var span = data.AsSpan(0, read);
+            int offset = 0;
+            while (offset < span.Length)
+            {
+                var parse = CacheRecord.TryRead(span[offset..], out var type, out long seq, out int size);
+                bool valid = parse == CacheRecord.Parse.Ok && (type == CacheRecordType.Acknowledged || seq > lastSeq);
+                if (valid)
+                {
+                    if (type == CacheRecordType.Message) { lastSeq = seq; segment.LastSeq = seq; messageSeqs.Add(seq); }
+                    else watermark = Math.Max(watermark, seq);
+                    offset += size;
+                    continue;
+                }
+                int next = Resync(span, offset + 1, lastSeq);
+                if (next < 0)
+                {
+                    recovery.Damage.Add(new CacheDamage(segment.Name, offset, span.Length - offset, TornTail: last));
+                    if (last) file.Truncate(offset);
+                    segment.Skips.Add((offset, span.Length));
+                    break;
+                }
+                recovery.Damage.Add(new CacheDamage(segment.Name, offset, next - offset, TornTail: false));
+                segment.Skips.Add((offset, next));
+                offset = next;
+            }
+            segment.End = last ? offset : span.Length;
+            _segments.Add(segment);
+        }
+        recovery.Segments = names.Count;
+        _nextSeq = Math.Max(lastSeq, watermark) + 1;
+        _acknowledged = _ackWritten = watermark;
+        int firstPending = messageSeqs.BinarySearch(watermark + 1);
+        if (firstPending < 0) firstPending = ~firstPending;
+        Pending = recovery.Pending = messageSeqs.Count - firstPending;
+        _committed = _written = _bufferLastSeq = lastSeq;
+        if (_segments.Count == 0) StartSegment();
+        DeleteAcknowledgedSegments();
+    }
+
+    // The next offset after damage where a whole, valid message with a later sequence number starts; -1 if none.
+    private static int Resync(ReadOnlySpan<byte> span, int from, long lastSeq)
+    {
+        for (int o = from; o + CacheRecord.HeaderSize + CacheRecord.BodyPrefix <= span.Length; o++)
+            if (CacheRecord.TryRead(span[o..], out var type, out long seq, out _) == CacheRecord.Parse.Ok
+                && (type == CacheRecordType.Acknowledged || seq > lastSeq))
+                return o;
+        return -1;
+    }
+
+    private static int ReadFully(ICacheFile file, Span<byte> into)
+    {
+        int total = 0;
+        while (total < into.Length)
+        {
+            int n = file.Read(total, into[total..]);
+            if (n <= 0) break;
+            total += n;
+        }
+        return total;
+    }
+
+    /// <summary>Appends a message record (in memory until <see cref="Flush"/>); returns its sequence number.</summary>
+    public long Append(ReadOnlySpan<byte> payload)
+    {
+        ThrowIfBroken();
+        long seq = _nextSeq++;
+        AppendRecord(CacheRecordType.Message, seq, payload);
+        _bufferLastSeq = seq;
+        Pending++;
+        return seq;
+    }
+
+    private void AppendRecord(CacheRecordType type, long seq, ReadOnlySpan<byte> payload)
+    {
+        int size = CacheRecord.Size(payload.Length);
+        if (_buffer.Length - _buffered < size)
+            Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _buffered + size));
+        CacheRecord.Write(_buffer.AsSpan(_buffered, size), type, seq, payload);
+        _buffered += size;
+    }
+
+    /// <summary>Records that the next pending message, <paramref name="sequence"/>, was delivered. Messages are
+    /// acknowledged in order; the watermark reaches the disk with the next <see cref="Flush"/>.</summary>
+    public void Acknowledge(long sequence)
+    {
+        if (sequence <= _acknowledged) return;
+        _acknowledged = sequence;
+        Pending--;
+    }
+
+    /// <summary>Writes the appended records (and the acknowledgement watermark) to the newest segment; they are
+    /// durable after <see cref="TakeSyncWork"/>'s <see cref="SyncWork.Run"/>.</summary>
+    /// <exception cref="IOException">The write failed (the disk is full): the records appended since the last
+    /// flush are not in the log (their sequence numbers are skipped); the log stays usable.</exception>
+    public void Flush()
+    {
+        ThrowIfBroken();
+        if (_acknowledged > _ackWritten) AppendRecord(CacheRecordType.Acknowledged, _acknowledged, default);
+        if (_buffered == 0) return;
+        var active = _segments[^1];
+        try
+        {
+            active.File.Write(active.End, _buffer.AsSpan(0, _buffered));
+        }
+        catch (IOException)
+        {
+            DiscardBuffer(active);
+            throw;
+        }
+        active.End += _buffered;
+        active.LastSeq = Math.Max(active.LastSeq, _bufferLastSeq);
+        active.Dirty = true;
+        _written = _bufferLastSeq;
+        _ackWritten = _acknowledged;
+        _buffered = 0;
+        if (_buffer.Length > 1 << 20) _buffer = new byte[64 * 1024];
+        if (active.End >= _segmentBytes) StartSegment();
+    }
+
+    /// <summary>Whether records or an acknowledgement wait for <see cref="Flush"/>.</summary>
+    public bool HasUnflushed => _buffered > 0 || _acknowledged > _ackWritten;
+
+    /// <summary>The last message sequence number written by <see cref="Flush"/>.</summary>
+    public long Written => _written;
+
+    /// <summary>What must be fsync'ed for everything flushed so far to be durable.</summary>
+    public SyncWork TakeSyncWork()
+    {
+        var work = new SyncWork(this) { Sequence = _written, Directory = _directoryDirty };
+        foreach (var s in _segments) if (s.Dirty) { work.Files.Add(s.File); s.Dirty = false; }
+        _directoryDirty = false;
+        return work;
+    }
+
+    // A failed write may have left part of the batch on disk: cut it, so that no record of a message that was never
+    // accepted (and whose sequence number is skipped) can come back. If even that fails, stop using the log.
+    private void DiscardBuffer(Segment active)
+    {
+        long lost = 0;
+        for (int o = 0; o < _buffered;)
+        {
+            CacheRecord.TryRead(_buffer.AsSpan(o, _buffered - o), out var type, out _, out int size);
+            if (type == CacheRecordType.Message) lost++;
+            o += size;
+        }
+        Pending -= lost;
+        _buffered = 0;
+        _bufferLastSeq = _written;
+        try
+        {
+            active.File.Truncate(active.End);
+        }
+        catch (IOException)
+        {
+            _broken = true;
+        }
+    }
+
+    /// <summary>Marks the messages up to <paramref name="sequence"/> accepted (after <see cref="SyncWork.Run"/>, or at once
+    /// when the policy does not fsync) and deletes older segments whose messages are all acknowledged.</summary>
+    public void Commit(long sequence)
+    {
+        _committed = Math.Max(_committed, sequence);
+        DeleteAcknowledgedSegments();
+    }
+
+    /// <summary>Flush, fsync and commit in one call (for tests and a clean stop).</summary>
+    public void Sync()
+    {
+        Flush();
+        var work = TakeSyncWork();
+        work.Run();
+        Commit(work.Sequence);
+    }
+
+    private void DeleteAcknowledgedSegments()
+    {
+        // The newest segment stays: it is where appends go. Deleting acknowledged messages is safe even before the
+        // watermark record is durable: at worst a crash brings back later acknowledged ones (at least once).
+        while (_segments.Count > 1 && _segments[0].LastSeq <= _acknowledged)
+        {
+            var s = _segments[0];
+            s.File.Dispose();
+            _storage.Delete(s.Name);
+            _segments.RemoveAt(0);
+            _directoryDirty = true;
+        }
+    }
+
+    private void StartSegment()
+    {
+        string name = Prefix + _nextSeq.ToString("D20", CultureInfo.InvariantCulture) + Suffix;
+        var file = _storage.Open(name);
+        // A file of that name can only be left over from a failed start of this same segment: reuse it from the start.
+        if (file.Length > 0) file.Truncate(0);
+        _segments.Add(new Segment(name, _nextSeq, file));
+        _directoryDirty = true;
+    }
+
+    /// <summary>Reads committed messages in order, from the oldest not acknowledged.</summary>
+    public LogReader OpenReader() => new(this, _acknowledged);
+
+    private static bool TryParseName(string name, out long first)
+    {
+        first = 0;
+        return name.StartsWith(Prefix, StringComparison.Ordinal) && name.EndsWith(Suffix, StringComparison.Ordinal)
+            && long.TryParse(name.AsSpan(Prefix.Length, name.Length - Prefix.Length - Suffix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out first);
+    }
+
+    private void ThrowIfBroken()
+    {
+        if (_broken) throw new IOException("the cache could not undo a failed write and is closed; restart to recover it");
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        foreach (var s in _segments) s.File.Dispose();
+        _segments.Clear();
+    }
+
+    /// <summary>The fsyncs that make one flush durable; <see cref="Run"/> may be called outside the caller's lock.</summary>
+    internal sealed class SyncWork(CacheLog log)
+    {
+        public List<ICacheFile> Files { get; } = [];
+        public bool Directory { get; set; }
+        public long Sequence { get; init; }
+
+        /// <summary>fsyncs the files, then the directory.</summary>
+        public void Run()
+        {
+            foreach (var f in Files) f.Sync();
+            if (Directory) log._storage.SyncDirectory();
+            log.SyncCalls += Files.Count + (Directory ? 1 : 0);
+        }
+    }
+
+    /// <summary>One segment file.</summary>
+    private sealed class Segment(string name, long first, ICacheFile file)
+    {
+        public string Name { get; } = name;
+        public long FirstSeq { get; } = first;
+        public ICacheFile File { get; } = file;
+        public long End { get; set; }
+        public long LastSeq { get; set; }
+        public bool Dirty { get; set; }
+        public List<(long Start, long End)> Skips { get; } = [];
+    }
+
+    /// <summary>
+    /// Walks the messages in sequence order up to <see cref="Committed"/>, skipping acknowledged ones and damaged
+    /// stretches; survives the deletion of segments it has passed. Use under the same lock as the log.
+    /// </summary>
+    internal sealed class LogReader
+    {
+        private readonly CacheLog _log;
+        private long _segmentFirst;
+        private long _offset;
+        private long _lastSeq;
+        private byte[] _chunk = new byte[64 * 1024];
+        private long _chunkStart = -1;
+        private int _chunkLength;
+
+        internal LogReader(CacheLog log, long after)
+        {
+            _log = log;
+            _lastSeq = after;
+            _segmentFirst = log._segments.Count > 0 ? log._segments[0].FirstSeq : 0;
+        }
+
+        /// <summary>The next message after the last one returned, if it is committed. The payload is valid until the
+        /// next call.</summary>
+        public bool TryNext(out long sequence, out ReadOnlySpan<byte> payload)
+        {
+            sequence = 0; payload = default;
+            while (true)
+            {
+                int index = FindSegment();
+                if (index < 0) return false;
+                var s = _log._segments[index];
+                foreach (var (start, end) in s.Skips)
+                    if (_offset >= start && _offset < end) _offset = end;
+                if (_offset >= s.End)
+                {
+                    if (index == _log._segments.Count - 1) return false;
+                    _segmentFirst = _log._segments[index + 1].FirstSeq;
+                    _offset = 0;
+                    continue;
+                }
+                var record = Load(s, CacheRecord.HeaderSize);
+                var parse = CacheRecord.TryRead(record, out var type, out long seq, out int size);
+                if (parse == CacheRecord.Parse.NeedMore)
+                {
+                    record = Load(s, size);
+                    parse = CacheRecord.TryRead(record, out type, out seq, out size);
+                }
+                if (parse != CacheRecord.Parse.Ok)
+                    throw new IOException($"cache segment {s.Name} changed under the running sink at offset {_offset}");
+                if (type == CacheRecordType.Message && seq > _lastSeq)
+                {
+                    if (seq > _log._committed) return false;
+                    _offset += size;
+                    _lastSeq = seq;
+                    sequence = seq;
+                    payload = CacheRecord.Payload(record, size);
+                    return true;
+                }
+                _offset += size;
+            }
+        }
+
+        private int FindSegment()
+        {
+            var segments = _log._segments;
+            for (int i = 0; i < segments.Count; i++)
+            {
+                if (segments[i].FirstSeq == _segmentFirst) return i;
+                if (segments[i].FirstSeq > _segmentFirst)
+                {
+                    // Ours was deleted (all acknowledged): go on with the next one from its start.
+                    _segmentFirst = segments[i].FirstSeq;
+                    _offset = 0;
+                    return i;
+                }
+            }
+            return -1;
+        }
+
+        // The bytes at the reader's offset, at least `need` of them when the segment has them.
+        private ReadOnlySpan<byte> Load(Segment s, int need)
+        {
+            long available = s.End - _offset;
+            if (_chunkStart < 0 || _offset < _chunkStart || _offset + Math.Min(need, available) > _chunkStart + _chunkLength
+                || _chunkSegment != s.FirstSeq)
+            {
+                if (_chunk.Length < need) _chunk = new byte[Math.Max(need, _chunk.Length * 2)];
+                int want = (int)Math.Min(_chunk.Length, available);
+                _chunkLength = ReadFully(s.File, _offset, _chunk.AsSpan(0, want));
+                _chunkStart = _offset;
+                _chunkSegment = s.FirstSeq;
+            }
+            int from = (int)(_offset - _chunkStart);
+            int length = (int)Math.Min(_chunkLength - from, available);
+            return _chunk.AsSpan(from, length);
+        }
+
+        private long _chunkSegment = -1;
+
+        private static int ReadFully(ICacheFile file, long offset, Span<byte> into)
+        {
+            int total = 0;
+            while (total < into.Length)
+            {
+                int n = file.Read(offset + total, into[total..]);
+                if (n <= 0) break;
+                total += n;
+            }
+            return total;
+        }
+    }
+}

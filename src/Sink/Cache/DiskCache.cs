@@ -1,0 +1,420 @@
+using System.Buffers;
+using System.Threading.Channels;
+using ZeroDepMqtt.Protocol;
+using ZeroDepMqtt.Transport;
+
+namespace ZeroDepMqtt.Sink.Cache;
+
+/// <summary>
+/// Store and forward for <see cref="MqttSink"/>: a message is accepted once its record is in the log (and fsync'ed,
+/// with <see cref="CacheSyncMode.Always"/>); a forwarder reads the log in order and hands up to
+/// <see cref="CacheSettings.MemoryMessages"/> messages at once to the client; each is acknowledged in the log when
+/// the client's publish completed. One committer task does every write and fsync (group commit: all records
+/// waiting share one fsync).
+/// </summary>
+internal sealed class DiskCache
+{
+    private const string LockFile = "lock";
+
+    // How often acknowledgements alone are written (they only spare re-sends after a crash, so no hurry).
+    private static readonly TimeSpan AckFlushInterval = TimeSpan.FromMilliseconds(100);
+
+    private readonly object _gate = new();
+    private readonly CacheSettings _settings;
+    private readonly CacheLog _log;
+    private readonly FileStream _lock;
+    private readonly long _recoveredThrough;
+    private readonly SemaphoreSlim _wakeCommitter = new(0, 1);
+    private readonly CancellationTokenSource _stopCommitter = new(), _stopForwarding = new();
+    private TaskCompletionSource _committed = NewSignal();
+    private TaskCompletionSource _room = NewSignal();
+    private TaskCompletionSource _readable = NewSignal();
+    private readonly Task _committer;
+    private Task? _forwarder;
+    private bool _closed, _roomWanted, _readableWanted;
+    private Exception? _writeFault;
+    private long _accepted, _delivered, _dropped, _fsyncs, _syncedRecords;
+
+    private DiskCache(CacheSettings settings, CacheLog log, FileStream lockFile, CacheRecovery recovery)
+    {
+        _settings = settings;
+        _log = log;
+        _lock = lockFile;
+        Recovery = recovery;
+        _recoveredThrough = log.LastSequence;
+        _committer = Task.Run(CommitLoopAsync);
+    }
+
+    /// <summary>What opening the cache found.</summary>
+    public CacheRecovery Recovery { get; }
+
+    /// <summary>The cache directory.</summary>
+    public string Directory => _settings.Directory;
+
+    /// <summary>Messages accepted by this run.</summary>
+    public long Accepted => Interlocked.Read(ref _accepted);
+
+    /// <summary>Messages delivered by this run (including ones left by an earlier run).</summary>
+    public long Delivered => Interlocked.Read(ref _delivered);
+
+    /// <summary>Messages not kept because the cache was full (dropNewest).</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>Messages in the cache not yet delivered.</summary>
+    public long Pending { get { lock (_gate) return _log.Pending; } }
+
+    /// <summary>fsyncs made by the committer, and the records they made durable (records per fsync = ratio).</summary>
+    public (long Fsyncs, long Records) SyncStats { get { lock (_gate) return (_fsyncs, _syncedRecords); } }
+
+    /// <summary>Opens (creating) the cache directory, takes its lock, stores a generated client id, recovers the log.</summary>
+    /// <exception cref="MqttSinkException">The directory cannot be used (<see cref="SinkErrorKind.CacheFailure"/>).</exception>
+    public static DiskCache Open(CacheSettings settings, string clientId, bool clientIdGenerated)
+    {
+        string dir = settings.Directory;
+        FileStream? lockFile = null;
+        try
+        {
+            System.IO.Directory.CreateDirectory(dir);
+            try
+            {
+                // FileShare.None takes an advisory lock (flock on Unix): released by the kernel when the process dies.
+                lockFile = new FileStream(Path.Combine(dir, LockFile), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 0);
+            }
+            catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException && System.IO.File.Exists(Path.Combine(dir, LockFile)))
+            {
+                throw new MqttSinkException(SinkErrorKind.CacheFailure,
+                    $"cache directory {dir} is in use by another process (its lock file is held); give each sink its own cachePath");
+            }
+            if (clientIdGenerated) StoreClientId(dir, clientId);
+            var log = CacheLog.Open(new FileCacheStorage(dir), out var recovery);
+            return new DiskCache(settings, log, lockFile, recovery);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            lockFile?.Dispose();
+            string why = e is UnauthorizedAccessException ? "permission denied" : e.Message;
+            throw new MqttSinkException(SinkErrorKind.CacheFailure, $"cache directory {dir} cannot be used: {why}", e);
+        }
+        catch (MqttSinkException)
+        {
+            lockFile?.Dispose();
+            throw;
+        }
+    }
+
+    // Written durably before the id is first used, so that every later run (and the broker's session) agrees on it.
+    private static void StoreClientId(string dir, string clientId)
+    {
+        string path = Path.Combine(dir, CacheChecks.ClientIdFile);
+        if (System.IO.File.Exists(path)) return;
+        string temporary = path + ".tmp";
+        using (var f = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            f.Write(System.Text.Encoding.ASCII.GetBytes(clientId + "\n"));
+            f.Flush(flushToDisk: true);
+        }
+        System.IO.File.Move(temporary, path, overwrite: true);
+        DirectorySync.Sync(dir);
+    }
+
+    /// <summary>Accepts one message: completes once its record is durable per <see cref="CacheSettings.Sync"/>.</summary>
+    /// <exception cref="MqttSinkException">The cache is full and the policy is fail, or it cannot be written.</exception>
+    public ValueTask AcceptAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        if (payload.Length > CacheRecord.MaxPayload)
+            throw new ArgumentException($"the payload has {payload.Length} bytes; one MQTT packet holds at most {CacheRecord.MaxPayload}", nameof(payload));
+        Task committed;
+        lock (_gate)
+        {
+            if (_writeFault is { } fault) return ValueTask.FromException(fault);
+            if (_closed) return ValueTask.FromException(new InvalidOperationException("the sink is completing or completed; it accepts no more messages"));
+            if (_log.Pending >= _settings.MaxDiskMessages)
+            {
+                switch (_settings.FullPolicy)
+                {
+                    case CacheFullPolicy.Block: return AcceptWhenRoomAsync(payload, cancellationToken);
+                    case CacheFullPolicy.DropNewest: _dropped++; return ValueTask.CompletedTask;
+                    default:
+                        return ValueTask.FromException(new MqttSinkException(SinkErrorKind.CacheFull,
+                            $"the cache holds maxDiskCache ({_settings.MaxDiskMessages}) messages; message not accepted (cacheFullPolicy \"fail\")"));
+                }
+            }
+            try
+            {
+                _log.Append(payload.Span);
+            }
+            catch (IOException e)
+            {
+                return ValueTask.FromException(new MqttSinkException(SinkErrorKind.CacheFailure, e.Message, e));
+            }
+            _accepted++;
+            committed = _committed.Task;
+        }
+        if (_wakeCommitter.CurrentCount == 0) Wake();
+        return new ValueTask(cancellationToken.CanBeCanceled ? committed.WaitAsync(cancellationToken) : committed);
+    }
+
+    private async ValueTask AcceptWhenRoomAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task room;
+            lock (_gate)
+            {
+                if (_log.Pending < _settings.MaxDiskMessages || _closed || _writeFault is not null) break;
+                _roomWanted = true;
+                room = _room.Task;
+            }
+            await room.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        await AcceptAsync(payload, cancellationToken).ConfigureAwait(false);
+    }
+
+    private void Wake()
+    {
+        try { _wakeCommitter.Release(); }
+        catch (SemaphoreFullException) { /* already awake */ }
+    }
+
+    private async Task CommitLoopAsync()
+    {
+        var lastSync = TimeProvider.System.GetTimestamp();
+        while (true)
+        {
+            bool stopping = _stopCommitter.IsCancellationRequested;
+            if (!stopping)
+            {
+                try { await _wakeCommitter.WaitAsync(AckFlushInterval, _stopCommitter.Token).ConfigureAwait(false); }
+                catch (OperationCanceledException) { stopping = true; }
+            }
+            CommitOnce(force: stopping, ref lastSync);
+            if (stopping) return;
+        }
+    }
+
+    // One group commit: write what is waiting, fsync per policy, then release every publish waiting for it.
+    private void CommitOnce(bool force, ref long lastSync)
+    {
+        TaskCompletionSource released;
+        CacheLog.SyncWork? work = null;
+        long records;
+        lock (_gate)
+        {
+            bool data = _log.LastSequence > _log.Written;
+            bool syncDue = _settings.Sync == CacheSyncMode.Interval && TimeProvider.System.GetElapsedTime(lastSync) >= _settings.SyncInterval;
+            if (!data && !_log.HasUnflushed && !force && !syncDue) return;
+            released = _committed;
+            _committed = NewSignal();
+            records = _log.LastSequence - _log.Written;
+            try
+            {
+                _log.Flush();
+            }
+            catch (IOException e)
+            {
+                // Nothing of this batch is in the log: its publishes fail, and the sink keeps going (space may come back).
+                released.TrySetException(new MqttSinkException(SinkErrorKind.CacheFailure,
+                    $"cannot write the cache in {_settings.Directory}: {e.Message}; these messages were not accepted", e));
+                return;
+            }
+            if (_settings.Sync == CacheSyncMode.Always)
+            {
+                if (data || force) work = _log.TakeSyncWork();
+            }
+            else
+            {
+                // Accepted once written; the fsync (interval, or the final one at stop) only narrows what a power cut loses.
+                _log.Commit(_log.Written);
+                SignalReadable();
+                if (force || syncDue) work = _log.TakeSyncWork();
+                else if (_settings.Sync == CacheSyncMode.None) _log.TakeSyncWork();
+            }
+        }
+        if (work is not null)
+        {
+            try
+            {
+                work.Run();
+            }
+            catch (IOException e)
+            {
+                // After a failed fsync the kernel may have dropped the pages: nothing written since can be trusted.
+                var fault = new MqttSinkException(SinkErrorKind.CacheFailure, $"fsync of the cache in {_settings.Directory} failed: {e.Message}", e);
+                lock (_gate) _writeFault = fault;
+                released.TrySetException(fault);
+                return;
+            }
+            lastSync = TimeProvider.System.GetTimestamp();
+            lock (_gate)
+            {
+                _log.Commit(work.Sequence);
+                if (work.Files.Count > 0) { _fsyncs++; _syncedRecords += records; }
+                SignalReadable();
+            }
+        }
+        released.TrySetResult();
+    }
+
+    private void SignalReadable()
+    {
+        if (!_readableWanted) return;
+        _readableWanted = false;
+        var done = _readable;
+        _readable = NewSignal();
+        done.TrySetResult();
+    }
+
+    private void SignalRoom()
+    {
+        if (!_roomWanted) return;
+        _roomWanted = false;
+        var done = _room;
+        _room = NewSignal();
+        done.TrySetResult();
+    }
+
+    /// <summary>Starts forwarding cached messages, oldest first, through <paramref name="client"/>.</summary>
+    public void StartForwarding(MqttClient client, TopicName topic, TopicName? resendTopic, QualityOfService qos, bool retain, Action<Exception> onFault)
+        => _forwarder = Task.Run(() => ForwardAsync(client, topic, resendTopic, qos, retain, onFault));
+
+    private readonly record struct InFlight(long Sequence, ValueTask Publish, byte[] Buffer);
+
+    private async Task ForwardAsync(MqttClient client, TopicName topic, TopicName? resendTopic, QualityOfService qos, bool retain, Action<Exception> onFault)
+    {
+        var window = Channel.CreateBounded<InFlight>(new BoundedChannelOptions(_settings.MemoryMessages) { SingleReader = true, SingleWriter = true });
+        var acker = AcknowledgeAsync(window.Reader, onFault);
+        CacheLog.LogReader reader;
+        lock (_gate) reader = _log.OpenReader();
+        try
+        {
+            while (!_stopForwarding.IsCancellationRequested)
+            {
+                long seq;
+                byte[] buffer;
+                int length;
+                Task readable;
+                lock (_gate)
+                {
+                    if (!reader.TryNext(out seq, out var payload))
+                    {
+                        _readableWanted = true;
+                        readable = _readable.Task;
+                        buffer = [];
+                        length = 0;
+                    }
+                    else
+                    {
+                        readable = Task.CompletedTask;
+                        length = payload.Length;
+                        buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
+                        payload.CopyTo(buffer);
+                    }
+                }
+                if (seq == 0)
+                {
+                    await readable.WaitAsync(_stopForwarding.Token).ConfigureAwait(false);
+                    continue;
+                }
+                bool resent = seq <= _recoveredThrough;
+                if (resent && _settings.ResendInterval > TimeSpan.Zero) await Task.Delay(_settings.ResendInterval, _stopForwarding.Token).ConfigureAwait(false);
+                var publish = client.PublishAsync(resent && resendTopic is { } alternate ? alternate : topic, buffer.AsMemory(0, length), qos, retain);
+                await window.Writer.WriteAsync(new InFlight(seq, publish, buffer), _stopForwarding.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (_stopForwarding.IsCancellationRequested)
+        {
+            // Stopping: what is in flight is still awaited below.
+        }
+        catch (Exception e) when (e is IOException or ChannelClosedException)
+        {
+            onFault(e);
+        }
+        window.Writer.TryComplete();
+        await acker.ConfigureAwait(false);
+    }
+
+    // Publishes complete in order on one connection, so awaiting the oldest costs nothing and keeps the
+    // acknowledgement watermark contiguous.
+    private async Task AcknowledgeAsync(ChannelReader<InFlight> inFlight, Action<Exception> onFault)
+    {
+        bool failed = false;
+        await foreach (var item in inFlight.ReadAllAsync().ConfigureAwait(false))
+        {
+            try
+            {
+                await item.Publish.ConfigureAwait(false);
+                if (!failed)
+                {
+                    lock (_gate)
+                    {
+                        _log.Acknowledge(item.Sequence);
+                        _delivered++;
+                        SignalRoom();
+                    }
+                }
+            }
+            catch (Exception e)
+            {
+                // Not delivered: it stays in the cache, and so must everything after it (the watermark is in order).
+                if (!failed) onFault(e);
+                failed = true;
+                _stopForwarding.Cancel();
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(item.Buffer);
+            }
+        }
+    }
+
+    /// <summary>Waits until every cached message is delivered, <paramref name="timeout"/> passed, or the forwarder stopped.</summary>
+    public async ValueTask<bool> WaitDrainedAsync(TimeSpan timeout)
+    {
+        lock (_gate) _closed = true;
+        Wake();
+        using var limit = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            Task room;
+            lock (_gate)
+            {
+                if (_log.Pending == 0) return true;
+                if (_forwarder is null || _forwarder.IsCompleted) return false;
+                _roomWanted = true;
+                room = _room.Task;
+            }
+            try { await room.WaitAsync(TimeSpan.FromMilliseconds(200), limit.Token).ConfigureAwait(false); }
+            catch (TimeoutException) { /* check the forwarder again */ }
+            catch (OperationCanceledException) { return false; }
+        }
+    }
+
+    /// <summary>Stops forwarding (after the client was disconnected), writes the final watermark, releases the lock,
+    /// and with <see cref="CacheSettings.CleanAtStop"/> deletes the cache files when nothing is pending.</summary>
+    public async ValueTask CloseAsync()
+    {
+        lock (_gate) _closed = true;
+        _stopForwarding.Cancel();
+        if (_forwarder is not null) await _forwarder.ConfigureAwait(false);
+        _stopCommitter.Cancel();
+        await _committer.ConfigureAwait(false);
+        bool empty;
+        lock (_gate)
+        {
+            try { if (_writeFault is null) _log.Sync(); }
+            catch (IOException) { /* the watermark only spares re-sends */ }
+            empty = _log.Pending == 0;
+            _log.Dispose();
+        }
+        if (empty && _settings.CleanAtStop)
+        {
+            foreach (var path in System.IO.Directory.EnumerateFiles(_settings.Directory))
+                if (Path.GetFileName(path) != LockFile) System.IO.File.Delete(path);
+        }
+        _lock.Dispose();
+        if (empty && _settings.CleanAtStop) System.IO.File.Delete(Path.Combine(_settings.Directory, LockFile));
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+}
