@@ -17,4 +17,8 @@ public enum SinkErrorKind
 
     /// <summary>The sink was stopped or cancelled before it was connected.</summary>
     Stopped,
+
+    /// <summary>With shaping options: a message could not be shaped (the input is not JSON, its topic does not resolve,
+    /// the template does not fit it). That message was not sent; the others go on.</summary>
+    InvalidMessage,
 }

@@ -148,10 +148,10 @@ internal static class JsonOptionsReader
         OptionNames.PrivateKeyPassphrase => o with { PrivateKeyPassphrase = String(name, v, problems) },
         OptionNames.InsecureSkipVerify => o with { InsecureSkipVerify = Bool(name, v, problems) ?? o.InsecureSkipVerify },
         OptionNames.Retained => o with { Retained = Bool(name, v, problems) ?? o.Retained },
-        _ => o,
+        _ => ShapingOptionsReader.Apply(o, name, v, problems),
     };
 
-    private static string? String(string name, JsonElement v, ProblemList problems, string accepted = "a string")
+    internal static string? String(string name, JsonElement v, ProblemList problems, string accepted = "a string")
     {
         if (v.ValueKind == JsonValueKind.String) return v.GetString();
         problems.Error(name, $"{JsonText.Found(v, OptionNames.IsSecret(name))}; expected {accepted}");
@@ -179,7 +179,7 @@ internal static class JsonOptionsReader
         return null;
     }
 
-    private static bool? Bool(string name, JsonElement v, ProblemList problems)
+    internal static bool? Bool(string name, JsonElement v, ProblemList problems)
     {
         if (v.ValueKind is JsonValueKind.True or JsonValueKind.False) return v.GetBoolean();
         string hint = v.ValueKind == JsonValueKind.String ? " without quotes" : "";

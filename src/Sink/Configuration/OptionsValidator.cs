@@ -28,6 +28,7 @@ internal static class OptionsValidator
         Credentials(o.Username, o.Password, p);
         var tls = TlsChecks.Run(o, broker, context, p);
         Warnings(o, broker, qos, context, p);
+        var shaper = ShapingValidator.Resolve(o, topic, version, p);
 
         if (p.Errors.Count > 0 || broker is null || topic is null || clientId is null || version is null || qos is null || tls is null) return null;
         return new SinkSettings
@@ -46,6 +47,7 @@ internal static class OptionsValidator
             RootCaPath = tls.RootCaPath,
             InsecureSkipVerify = o.InsecureSkipVerify,
             Retained = o.Retained,
+            Shaper = shaper,
         };
     }
 
