@@ -34,7 +34,10 @@ public sealed class PublishVerb : IVerb
         Connects with the sink configuration (the eKuiper MQTT action options, bare or as {"mqtt": {...}})
         and publishes one message per input line to its topic, at its qos, with its retained flag.
         The payload is the line's bytes without the line ending (\n or \r\n); an empty line is a
-        message with an empty payload; the last line needs no line ending. Many messages are kept
+        message with an empty payload; the last line needs no line ending. When a shaping option is
+        set (a topic with {{...}}, sendSingle, fields, dataTemplate, batchSize, compression, ...),
+        each line must be one JSON value: a line that is not, or whose topic does not resolve,
+        fails alone (reported with its line number, counted in the summary, exit code 1). Many messages are kept
         in flight at once. QoS 1/2 messages survive a dropped connection: they are resent when the
         broker is back. The command ends when every message reached its QoS's delivery point
         (QoS 0: written, then a clean DISCONNECT; QoS 1: PUBACK; QoS 2: PUBCOMP).
@@ -109,7 +112,7 @@ public sealed class PublishVerb : IVerb
                 var lines = inputStream is not null ? InputLines.ReadAsync(inputStream, cancellationToken)
                     : console.OpenInput is { } open ? InputLines.ReadAsync(open(), cancellationToken)
                     : InputLines.ReadAsync(console.In, cancellationToken);
-                var window = new PublishWindow(sink, runtime.MaxInFlight + runtime.MaxQueuedMessages);
+                var window = new PublishWindow(sink, runtime.MaxInFlight + runtime.MaxQueuedMessages, RejectedLinePrinter(console));
                 return await PublishAllAsync(sink, window, lines, console, progress, started, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -124,11 +127,12 @@ public sealed class PublishVerb : IVerb
         string? inputError = null;
         var progressLine = progress ? new ProgressLine(sink, console.Error, console.ErrorIsTerminal) : null;
         progressLine?.Start();
+        long lineNumber = 0;
         try
         {
             await foreach (var line in lines.ConfigureAwait(false))
             {
-                await window.AddAsync(line).ConfigureAwait(false);
+                await window.AddAsync(line, ++lineNumber).ConfigureAwait(false);
                 if (window.Failed > 0) break; // the sink gave up: every further message would fail too
             }
         }
@@ -147,19 +151,34 @@ public sealed class PublishVerb : IVerb
         var elapsed = Stopwatch.GetElapsedTime(started);
         string topic = $"\"{sink.Settings.Topic}\" at QoS {(int)sink.Settings.Qos}";
         bool delivered = completion.AllAcknowledged && window.Failed == 0 && completion.CleanDisconnect;
+        string shaped = ShapingSummary(sink, window);
         if (inputError is null && delivered)
         {
             double rate = elapsed.TotalSeconds > 0 ? completion.Acknowledged / elapsed.TotalSeconds : 0;
             console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"zdmqtt: {completion.Sent} message(s) published to {topic}, all delivered ({Duration(elapsed)}, {rate:0} msg/s)"));
-            return ExitCode.Success;
+                $"zdmqtt: {completion.Sent} message(s) published to {topic}, all delivered ({Duration(elapsed)}, {rate:0} msg/s){shaped}"));
+            return window.Rejected == 0 ? ExitCode.Success : ExitCode.Failure;
         }
+        if (shaped.Length > 0) console.Error.WriteLine($"zdmqtt: shaping{shaped}");
         if (inputError is not null) console.Error.WriteLine($"zdmqtt: {inputError}");
         long notDelivered = completion.Unacknowledged + (window.Failed > completion.Unacknowledged ? window.Failed - completion.Unacknowledged : 0);
         string reason = completion.Reason ?? window.FirstError ?? (completion.CleanDisconnect ? "unknown" : "the connection was lost before a clean DISCONNECT");
         if (notDelivered > 0 || !completion.CleanDisconnect)
             console.Error.WriteLine($"zdmqtt: {notDelivered} of {completion.Sent} message(s) to {topic} not acknowledged: {reason}");
         return ExitCode.Failure;
+    }
+
+    // With shaping options each line is one JSON value; a line that cannot be shaped fails alone and is reported here.
+    private static Action<long, string> RejectedLinePrinter(CliConsole console)
+        => (line, reason) => console.Error.WriteLine($"zdmqtt: line {line} not published: {reason}");
+
+    private static string ShapingSummary(MqttSink sink, PublishWindow window)
+    {
+        if (!sink.Settings.ShapesMessages) return "";
+        string s = "";
+        if (window.Rejected > 0) s += $"; {window.Rejected} input line(s) failed (not published: see above)";
+        if (sink.Omitted > 0) s += $"; {sink.Omitted} empty result(s) omitted (omitIfEmpty)";
+        return s;
     }
 
     private static string Duration(TimeSpan t) => t.TotalSeconds < 1
