@@ -90,13 +90,24 @@ public sealed partial class MqttSink
         if (publishError is not null) throw publishError;
     }
 
+    /// <summary>
+    /// With <c>batchSize</c> or <c>lingerInterval</c>: sends the results gathered so far now, as one message, instead of
+    /// waiting for the batch to fill or the linger time. A publish whose batch is not full completes only after that,
+    /// so a caller that awaits each publish before the next must set <c>lingerInterval</c> or call this. Without
+    /// batching it does nothing. <see cref="CompleteAsync"/> flushes too.
+    /// </summary>
+    /// <returns>A task that completes when the batches sent so far ended (failures are reported by each publish's own task).</returns>
+    public ValueTask FlushAsync() => FlushBatchCoreAsync(dispose: false);
+
     private ValueTask PublishBatch(TopicName topic, byte[] payload)
     {
         if (_shaper!.Compression != PayloadCompression.None) payload = PayloadCompressor.Compress(_shaper.Compression, payload);
         return _client.PublishAsync(topic, payload, Settings.Qos, Settings.Retained, CancellationToken.None);
     }
 
-    private async ValueTask FlushBatchAsync()
+    private ValueTask FlushBatchAsync() => FlushBatchCoreAsync(dispose: true);
+
+    private async ValueTask FlushBatchCoreAsync(bool dispose)
     {
         if (_batcher is null) return;
         try
@@ -107,6 +118,6 @@ public sealed partial class MqttSink
         {
             // Each result's own task reports the failure; the summary counts what the broker acknowledged.
         }
-        _batcher.Dispose();
+        if (dispose) _batcher.Dispose();
     }
 }

@@ -144,6 +144,7 @@ public sealed class PublishVerb : IVerb
         {
             inputError = $"reading input failed: {e.Message}";
         }
+        await sink.FlushAsync().ConfigureAwait(false); // a partial batch (batchSize) holds the last publishes back
         await window.DrainAsync().ConfigureAwait(false);
         var completion = await sink.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
         if (progressLine is not null) await progressLine.DisposeAsync().ConfigureAwait(false);

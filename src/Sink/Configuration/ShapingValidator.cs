@@ -10,7 +10,9 @@ namespace ZeroDepMqtt.Sink.Configuration;
 /// or null when none is set (the plain path: each payload as given, to the fixed topic).</summary>
 internal static class ShapingValidator
 {
-    public const int MaxBatchSize = 100_000;
+    /// <summary>At most this many results per batch: below the messages zdmqtt keeps outstanding (in flight plus queued),
+    /// so a full batch can always form.</summary>
+    public const int MaxBatchSize = 10_000;
     public const int MaxLingerMilliseconds = 3_600_000;
 
     public static bool AnySet(MqttSinkOptions o)

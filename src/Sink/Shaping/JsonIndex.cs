@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Text;
 using System.Text.Json;
 
 namespace ZeroDepMqtt.Sink.Shaping;
@@ -173,7 +172,7 @@ internal sealed class JsonIndex
     /// <summary>The number at <paramref name="node"/> as a double (JSON numbers parse).</summary>
     public double Number(int node)
     {
-        Utf8Parser.TryParse(Raw(node), out double value, out _, 'E');
+        double.TryParse(Raw(node), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double value);
         return value;
     }
 
