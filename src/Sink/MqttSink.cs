@@ -19,7 +19,7 @@ namespace ZeroDepMqtt.Sink;
 /// (<see cref="MqttSinkRuntimeOptions.NoProgressGiveUpAfter"/>). While the broker is away, new messages wait in a bounded
 /// queue (<see cref="MqttSinkRuntimeOptions.MaxQueuedMessages"/>); when it is full, publishing waits.
 /// </remarks>
-public sealed class MqttSink : IAsyncDisposable
+public sealed partial class MqttSink : IAsyncDisposable
 {
     private const int Created = 0, Starting = 1, Started = 2, Completing = 3;
 
@@ -61,6 +61,10 @@ public sealed class MqttSink : IAsyncDisposable
             throw new MqttSinkException(SinkErrorKind.Configuration, e.Message, e);
         }
         _watch = new DeliveryWatch(_client, settings, _runtime.NoProgressGiveUpAfter, Stop);
+        _shaper = settings.Shaper;
+        if (_shaper is { Batches: true })
+            _batcher = new Shaping.MessageBatcher(_shaper.BatchSize, _shaper.LingerInterval, _shaper.Format == Shaping.ShapeFormat.Json,
+                PublishBatch, TimeProvider.System);
     }
 
     /// <summary>The configuration this sink publishes with.</summary>
@@ -189,7 +193,7 @@ public sealed class MqttSink : IAsyncDisposable
     }
 
     /// <summary>
-    /// Publishes one message. The returned task completes at the QoS's delivery point: written to the connection
+    /// Publishes one message (or, with shaping options, the messages one JSON value becomes). The returned task completes at the QoS's delivery point: written to the connection
     /// (QoS 0), PUBACK (QoS 1), PUBCOMP (QoS 2). Keep many outstanding for throughput; await each exactly once.
     /// </summary>
     /// <param name="payload">The payload. <b>Its memory must stay unchanged until the returned task completes</b>:
@@ -199,11 +203,15 @@ public sealed class MqttSink : IAsyncDisposable
     /// accepted may still be delivered, and its payload may still be read until the sink completes.</param>
     /// <exception cref="InvalidOperationException">The sink is not started, or already completing.</exception>
     /// <exception cref="ArgumentException">The payload is too large for one MQTT packet.</exception>
+    /// <exception cref="MqttSinkException">Shaping options are set and the input, or a message it became, could not be
+    /// shaped (<see cref="SinkErrorKind.InvalidMessage"/>: not JSON, a topic that does not resolve); the other messages
+    /// of the same input are still published.</exception>
     /// <exception cref="MqttClientException">The sink gave up (no connection within
     /// <see cref="MqttSinkRuntimeOptions.ReconnectGiveUpAfter"/>, a refusal) or completed before delivery.</exception>
     public ValueTask PublishAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
     {
         if (Volatile.Read(ref _state) != Started) ThrowNotStarted();
+        if (_shaper is not null) return PublishShaped(payload, cancellationToken);
         if (_cache is { } cache)
             return _cacheFault is { } fault ? ValueTask.FromException(fault) : cache.AcceptAsync(payload, cancellationToken);
         return _client.PublishAsync(_topic, payload, Settings.Qos, Settings.Retained, cancellationToken);
@@ -250,6 +258,7 @@ public sealed class MqttSink : IAsyncDisposable
         Interlocked.Exchange(ref _state, Completing);
         if (_cache is not null) return await CompleteCachedAsync(_cache).ConfigureAwait(false);
         var before = _client.LastCloseError;
+        await FlushBatchAsync().ConfigureAwait(false);
         try
         {
             await _client.DisconnectAsync(CancellationToken.None).ConfigureAwait(false);

@@ -110,6 +110,42 @@ public sealed record MqttSinkOptions
     /// <summary><c>block</c>, <c>dropNewest</c> or <c>fail</c>: what a publish does when the cache is full. Default <c>block</c>.</summary>
     public string CacheFullPolicy { get; init; } = "block";
 
+    /// <summary>A JSON array input is one message (false, the default) or one message per element (true).</summary>
+    public bool SendSingle { get; init; }
+
+    /// <summary>Keep only these top-level fields of each object, in this order. Default <c>null</c> (all).</summary>
+    public IReadOnlyList<string>? Fields { get; init; }
+
+    /// <summary>Drop these top-level fields of each object. Default <c>null</c>. Not together with <see cref="Fields"/>.</summary>
+    public IReadOnlyList<string>? ExcludeFields { get; init; }
+
+    /// <summary>Publish only the value of this field of the (templated) message. Default <c>null</c>.</summary>
+    public string? DataField { get; init; }
+
+    /// <summary>A Go-template subset that produces the payload; parsed at load time. Default <c>null</c>.</summary>
+    public string? DataTemplate { get; init; }
+
+    /// <summary>The encoding: <c>"json"</c> (default) or <c>"delimited"</c>.</summary>
+    public string? Format { get; init; }
+
+    /// <summary>The separator of <c>"delimited"</c> values. Default <c>","</c>.</summary>
+    public string? Delimiter { get; init; }
+
+    /// <summary><c>"delimited"</c> only: start each payload with a line of column names. Default <c>false</c>.</summary>
+    public bool HasHeader { get; init; }
+
+    /// <summary>Do not publish empty results (<c>{}</c>, <c>[]</c>, <c>null</c>, empty template output). Default <c>false</c>.</summary>
+    public bool OmitIfEmpty { get; init; }
+
+    /// <summary>Gather up to this many results into one JSON array message. Default 0 (no batching).</summary>
+    public int BatchSize { get; init; }
+
+    /// <summary>Send a gathered batch after this many milliseconds even when not full. Default 0 (no time limit).</summary>
+    public int LingerInterval { get; init; }
+
+    /// <summary>Compress each payload: <c>"zlib"</c>, <c>"gzip"</c> or <c>"flate"</c>. Default <c>null</c> (none).</summary>
+    public string? Compression { get; init; }
+
     /// <summary>The options with <see cref="Password"/> and <see cref="PrivateKeyPassphrase"/> masked.</summary>
     public override string ToString()
     {
@@ -119,8 +155,20 @@ public sealed record MqttSinkOptions
          .Append(", Username = ").Append(Username).Append(", Password = ").Append(Mask.Secret(Password))
          .Append(", CertificationPath = ").Append(CertificationPath).Append(", PrivateKeyPath = ").Append(PrivateKeyPath)
          .Append(", RootCaPath = ").Append(RootCaPath).Append(", PrivateKeyPassphrase = ").Append(Mask.Secret(PrivateKeyPassphrase))
-         .Append(", InsecureSkipVerify = ").Append(InsecureSkipVerify).Append(", Retained = ").Append(Retained)
-         .Append(", EnableCache = ").Append(EnableCache).Append(", CachePath = ").Append(CachePath).Append(", CacheSync = ").Append(CacheSync)
+         .Append(", InsecureSkipVerify = ").Append(InsecureSkipVerify).Append(", Retained = ").Append(Retained);
+        if (SendSingle) b.Append(", SendSingle = True");
+        if (Fields is not null) b.Append(", Fields = [").AppendJoin(", ", Fields).Append(']');
+        if (ExcludeFields is not null) b.Append(", ExcludeFields = [").AppendJoin(", ", ExcludeFields).Append(']');
+        if (DataField is not null) b.Append(", DataField = ").Append(DataField);
+        if (DataTemplate is not null) b.Append(", DataTemplate = ").Append(DataTemplate);
+        if (Format is not null) b.Append(", Format = ").Append(Format);
+        if (Delimiter is not null) b.Append(", Delimiter = ").Append(Delimiter);
+        if (HasHeader) b.Append(", HasHeader = True");
+        if (OmitIfEmpty) b.Append(", OmitIfEmpty = True");
+        if (BatchSize != 0) b.Append(", BatchSize = ").Append(BatchSize);
+        if (LingerInterval != 0) b.Append(", LingerInterval = ").Append(LingerInterval);
+        if (Compression is not null) b.Append(", Compression = ").Append(Compression);
+        b.Append(", EnableCache = ").Append(EnableCache).Append(", CachePath = ").Append(CachePath).Append(", CacheSync = ").Append(CacheSync)
          .Append(", CacheFullPolicy = ").Append(CacheFullPolicy).Append(", HttpProxy = ").Append(Mask.Server(HttpProxy)).Append(" }");
         return b.ToString();
     }

@@ -31,4 +31,8 @@ public enum SinkErrorKind
 
     /// <summary>The disk cache cannot be used: locked by another process, unwritable, or a write failed (disk full).</summary>
     CacheFailure,
+
+    /// <summary>With shaping options: a message could not be shaped (the input is not JSON, its topic does not resolve,
+    /// the template does not fit it). That message was not sent; the others go on.</summary>
+    InvalidMessage,
 }

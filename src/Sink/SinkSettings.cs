@@ -64,6 +64,12 @@ public sealed record SinkSettings
     /// <summary>The disk cache (<c>enableCache</c>), or null when messages are kept in memory only.</summary>
     public CacheSettings? Cache { get; init; }
 
+    /// <summary>How messages are shaped (topic pattern, templates, fields, batching, compression); null for the plain path.</summary>
+    internal Shaping.MessageShaper? Shaper { get; init; }
+
+    /// <summary>True when a shaping option is set: each input must then be one JSON value.</summary>
+    public bool ShapesMessages => Shaper is not null;
+
     /// <summary>The settings, one per line as <c>name  value</c>, with the password and passphrase shown as
     /// <c>(set)</c> or <c>(not set)</c>.</summary>
     public string Describe()
@@ -92,6 +98,7 @@ public sealed record SinkSettings
             Line(b, "rootCaPath", RootCaPath ?? "(not set: system trust store)");
             Line(b, "insecureSkipVerify", InsecureSkipVerify ? "true (server certificate NOT checked)" : "false");
         }
+        if (Shaper is not null) Shaper.Describe(b, Line);
         return b.ToString();
     }
 

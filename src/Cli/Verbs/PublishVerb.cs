@@ -34,7 +34,10 @@ public sealed class PublishVerb : IVerb
         Connects with the sink configuration (the eKuiper MQTT action options, bare or as {"mqtt": {...}})
         and publishes one message per input line to its topic, at its qos, with its retained flag.
         The payload is the line's bytes without the line ending (\n or \r\n); an empty line is a
-        message with an empty payload; the last line needs no line ending. Many messages are kept
+        message with an empty payload; the last line needs no line ending. When a shaping option is
+        set (a topic with {{...}}, sendSingle, fields, dataTemplate, batchSize, compression, ...),
+        each line must be one JSON value: a line that is not, or whose topic does not resolve,
+        fails alone (reported with its line number, counted in the summary, exit code 1). Many messages are kept
         in flight at once. QoS 1/2 messages survive a dropped connection: they are resent when the
         broker is back. The command ends when every message reached its QoS's delivery point
         (QoS 0: written, then a clean DISCONNECT; QoS 1: PUBACK; QoS 2: PUBCOMP).
@@ -114,7 +117,7 @@ public sealed class PublishVerb : IVerb
                 var lines = inputStream is not null ? InputLines.ReadAsync(inputStream, cancellationToken)
                     : console.OpenInput is { } open ? InputLines.ReadAsync(open(), cancellationToken)
                     : InputLines.ReadAsync(console.In, cancellationToken);
-                var window = new PublishWindow(sink, runtime.MaxInFlight + runtime.MaxQueuedMessages);
+                var window = new PublishWindow(sink, runtime.MaxInFlight + runtime.MaxQueuedMessages, RejectedLinePrinter(console));
                 return await PublishAllAsync(sink, window, lines, console, progress, started, cancellationToken).ConfigureAwait(false);
             }
         }
@@ -137,6 +140,7 @@ public sealed class PublishVerb : IVerb
         progressLine?.Start();
         var enumerator = lines.GetAsyncEnumerator(cancellationToken);
         bool readPending = false;
+        long lineNumber = 0;
         try
         {
             while (true)
@@ -157,7 +161,7 @@ public sealed class PublishVerb : IVerb
                     enumerator.Current.Return(); // read, never sent: part of the unread input
                     throw new OperationCanceledException(cancellationToken);
                 }
-                await window.AddAsync(enumerator.Current).ConfigureAwait(false);
+                await window.AddAsync(enumerator.Current, ++lineNumber).ConfigureAwait(false);
                 if (window.Failed > 0) break; // the sink gave up: every further message would fail too
             }
         }
@@ -173,13 +177,29 @@ public sealed class PublishVerb : IVerb
         {
             if (!readPending) await enumerator.DisposeAsync().ConfigureAwait(false);
         }
+        await sink.FlushAsync().ConfigureAwait(false); // a partial batch (batchSize) holds the last publishes back
         await window.DrainAsync().ConfigureAwait(false);
         var completion = await sink.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
         if (progressLine is not null) await progressLine.DisposeAsync().ConfigureAwait(false);
 
         var summary = new PublishSummary(sink.Settings, completion, window.Added, inputEnded, inputError, window.FirstError, Stopwatch.GetElapsedTime(started));
         foreach (var line in summary.Lines()) console.Error.WriteLine(line);
-        return summary.Succeeded ? ExitCode.Success : ExitCode.Failure;
+        string shaped = ShapingSummary(sink, window);
+        if (shaped.Length > 0) console.Error.WriteLine($"zdmqtt: shaping{shaped}");
+        return summary.Succeeded && window.Rejected == 0 ? ExitCode.Success : ExitCode.Failure;
+    }
+
+    // With shaping options each line is one JSON value; a line that cannot be shaped fails alone and is reported here.
+    private static Action<long, string> RejectedLinePrinter(CliConsole console)
+        => (line, reason) => console.Error.WriteLine($"zdmqtt: line {line} not published: {reason}");
+
+    private static string ShapingSummary(MqttSink sink, PublishWindow window)
+    {
+        if (!sink.Settings.ShapesMessages) return "";
+        string s = "";
+        if (window.Rejected > 0) s += $"; {window.Rejected} input line(s) failed (not published: see above)";
+        if (sink.Omitted > 0) s += $"; {sink.Omitted} empty result(s) omitted (omitIfEmpty)";
+        return s;
     }
 
     private static TimeSpan GiveUpAfter(string? text)

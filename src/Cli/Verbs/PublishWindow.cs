@@ -8,9 +8,12 @@ namespace ZeroDepMqtt.Cli.Verbs;
 /// buffer goes back to the pool only after its publish completed (acknowledged or failed), never while the sink
 /// may still read it. Acknowledgements come back in order, so waiting for the oldest wastes no capacity.
 /// </summary>
-internal sealed class PublishWindow(MqttSink sink, int capacity)
+internal sealed class PublishWindow(MqttSink sink, int capacity, Action<long, string>? onRejected = null)
 {
-    private readonly Queue<(ValueTask Publish, InputLine Line)> _pending = new(Math.Min(capacity, 4096));
+    private readonly Queue<(ValueTask Publish, InputLine Line, long Number)> _pending = new(Math.Min(capacity, 4096));
+
+    /// <summary>Input lines the sink could not shape (shaping options set): they fail alone, the stream goes on.</summary>
+    public long Rejected { get; private set; }
 
     /// <summary>Lines handed to <see cref="AddAsync"/>.</summary>
     public long Added { get; private set; }
@@ -22,7 +25,7 @@ internal sealed class PublishWindow(MqttSink sink, int capacity)
     public string? FirstError { get; private set; }
 
     /// <summary>Hands <paramref name="line"/> to the sink, first waiting for the oldest publish when the window is full.</summary>
-    public async ValueTask AddAsync(InputLine line)
+    public async ValueTask AddAsync(InputLine line, long number = 0)
     {
         Added++;
         if (_pending.Count >= capacity) await CompleteOldestAsync().ConfigureAwait(false);
@@ -35,10 +38,10 @@ internal sealed class PublishWindow(MqttSink sink, int capacity)
         catch (Exception e)
         {
             line.Return();
-            Record(e);
+            Record(e, number);
             return;
         }
-        _pending.Enqueue((publish, line));
+        _pending.Enqueue((publish, line, number));
         // Already failed (the sink gave up): count it now, so the caller stops reading input at once.
         if (publish.IsCompleted && !publish.IsCompletedSuccessfully) await DrainAsync().ConfigureAwait(false);
     }
@@ -51,14 +54,14 @@ internal sealed class PublishWindow(MqttSink sink, int capacity)
 
     private async ValueTask CompleteOldestAsync()
     {
-        var (publish, line) = _pending.Dequeue();
+        var (publish, line, number) = _pending.Dequeue();
         try
         {
             await publish.ConfigureAwait(false);
         }
         catch (Exception e)
         {
-            Record(e);
+            Record(e, number);
         }
         finally
         {
@@ -66,8 +69,14 @@ internal sealed class PublishWindow(MqttSink sink, int capacity)
         }
     }
 
-    private void Record(Exception e)
+    private void Record(Exception e, long number)
     {
+        if (e is MqttSinkException { Kind: SinkErrorKind.InvalidMessage })
+        {
+            Rejected++;
+            onRejected?.Invoke(number, e.Message);
+            return;
+        }
         Failed++;
         FirstError ??= e.Message;
     }

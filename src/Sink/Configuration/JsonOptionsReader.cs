@@ -184,10 +184,10 @@ internal static class JsonOptionsReader
         OptionNames.CacheSync => o with { CacheSync = String(name, v, problems, "\"always\", \"interval\" or \"none\"") ?? o.CacheSync },
         OptionNames.CacheSyncIntervalMs => o with { CacheSyncIntervalMs = Int(name, v, problems) ?? o.CacheSyncIntervalMs },
         OptionNames.CacheFullPolicy => o with { CacheFullPolicy = String(name, v, problems, "\"block\", \"dropNewest\" or \"fail\"") ?? o.CacheFullPolicy },
-        _ => o,
+        _ => ShapingOptionsReader.Apply(o, name, v, problems),
     };
 
-    private static string? String(string name, JsonElement v, ProblemList problems, string accepted = "a string")
+    internal static string? String(string name, JsonElement v, ProblemList problems, string accepted = "a string")
     {
         if (v.ValueKind == JsonValueKind.String) return JsonText.GetString(name, v, problems);
         problems.Error(name, $"{JsonText.Found(v, OptionNames.IsSecret(name))}; expected {accepted}");
@@ -244,7 +244,7 @@ internal static class JsonOptionsReader
         return null;
     }
 
-    private static bool? Bool(string name, JsonElement v, ProblemList problems)
+    internal static bool? Bool(string name, JsonElement v, ProblemList problems)
     {
         if (v.ValueKind is JsonValueKind.True or JsonValueKind.False) return v.GetBoolean();
         string hint = v.ValueKind == JsonValueKind.String ? " without quotes" : "";

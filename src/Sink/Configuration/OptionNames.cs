@@ -32,6 +32,20 @@ internal static class OptionNames
     public const string CacheSyncIntervalMs = "cacheSyncIntervalMs";
     public const string CacheFullPolicy = "cacheFullPolicy";
 
+    // Message shaping (eKuiper's common sink properties), see Shaping/.
+    public const string SendSingle = "sendSingle";
+    public const string Fields = "fields";
+    public const string ExcludeFields = "excludeFields";
+    public const string DataField = "dataField";
+    public const string DataTemplate = "dataTemplate";
+    public const string Format = "format";
+    public const string Delimiter = "delimiter";
+    public const string HasHeader = "hasHeader";
+    public const string OmitIfEmpty = "omitIfEmpty";
+    public const string BatchSize = "batchSize";
+    public const string LingerInterval = "lingerInterval";
+    public const string Compression = "compression";
+
     public static readonly string[] All =
     [
         Server, Topic, ClientId, ProtocolVersion, Qos, Username, Password,
@@ -39,16 +53,16 @@ internal static class OptionNames
         HttpProxy,
         EnableCache, CachePath, MemoryCacheThreshold, MaxDiskCache, BufferPageSize, ResendInterval, CleanCacheAtStop,
         ResendPriority, ResendAlterQueue, ResendDestination, ResendIndicatorField, CacheSync, CacheSyncIntervalMs, CacheFullPolicy,
+        SendSingle, Fields, ExcludeFields, DataField, DataTemplate, Format, Delimiter, HasHeader, OmitIfEmpty, BatchSize,
+        LingerInterval, Compression,
     ];
 
     /// <summary>Properties every eKuiper sink accepts (buffering, formatting, caching, retries). They are meaningful
     /// in an eKuiper rule but not to this sink, so they get a gentler warning than a misspelling.</summary>
     public static readonly string[] EKuiperCommon =
     [
-        "bufferLength", "concurrency", "runAsync", "omitIfEmpty", "sendSingle", "dataTemplate", "format", "schemaId",
-        "delimiter", "fields", "dataField", "batchSize", "lingerInterval", "compression", "encryption",
-        "retryInterval", "retryCount", "properties",
-        "connectionSelector", "resourceId", "hasHeader",
+        "bufferLength", "concurrency", "runAsync", "schemaId", "encryption", "retryInterval", "retryCount", "properties",
+        "connectionSelector", "resourceId",
     ];
 
     public static bool IsSecret(string option) => option is Password or PrivateKeyPassphrase or HttpProxy;
@@ -62,11 +76,14 @@ internal static class OptionNames
     }
 
     /// <summary>A known option within two edits of <paramref name="name"/>, for "did you mean".</summary>
-    public static string? Closest(string name)
+    public static string? Closest(string name) => ClosestOf(name, All);
+
+    /// <summary>The entry of <paramref name="candidates"/> within two edits of <paramref name="name"/>, or null.</summary>
+    public static string? ClosestOf(string name, string[] candidates)
     {
         string? best = null;
         int bestDistance = 3;
-        foreach (var known in All)
+        foreach (var known in candidates)
         {
             int d = Distance(name.ToLowerInvariant(), known.ToLowerInvariant());
             if (d < bestDistance) { best = known; bestDistance = d; }

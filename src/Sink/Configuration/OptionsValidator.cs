@@ -33,6 +33,10 @@ internal static class OptionsValidator
         var cache = Cache.CacheChecks.Run(o, generated ? null : clientId, context, p);
         if (cache is not null && generated) clientId = Cache.CacheChecks.StoredClientId(cache.Directory, p) ?? clientId;
         Warnings(o, broker, qos, context, p);
+        var shaper = ShapingValidator.Resolve(o, topic, version, p);
+        // The cache stores payloads for the one configured topic; shaped messages (own topics, batches) are not cached yet.
+        if (o.EnableCache && shaper is not null)
+            p.Error(OptionNames.EnableCache, "cannot be combined with the message shaping options (dynamic topic, fields, dataTemplate, batchSize, ...) in this version; use one or the other");
 
         if (p.Errors.Count > 0 || (o.EnableCache && cache is null) || broker is null || topic is null || clientId is null || version is null || qos is null || tls is null || alternates is null) return null;
         return new SinkSettings
@@ -54,6 +58,7 @@ internal static class OptionsValidator
             InsecureSkipVerify = o.InsecureSkipVerify,
             Retained = o.Retained,
             Cache = cache,
+            Shaper = shaper,
         };
     }
 

@@ -1,0 +1,64 @@
+using System.IO.Compression;
+using System.Text;
+using Xunit.Abstractions;
+using ZeroDepMqtt.Sink.Tests.Cli;
+using ZeroDepMqtt.Transport.Tests.Support;
+
+namespace ZeroDepMqtt.Sink.Tests.Shaping;
+
+/// <summary>The real <c>zdmqtt publish</c> process with shaping options, against the plain Mosquitto fixture.</summary>
+[Collection(BrokerCollections.Plain)]
+public sealed class ShapingEndToEndTests(PlainMosquittoFixture fixture, TestFiles files, ITestOutputHelper output) : IClassFixture<TestFiles>
+{
+    private MosquittoBroker Broker => fixture.Broker;
+
+    private void Config(string name, string options)
+        => files.Write(name, $$"""{"server": "tcp://{{Broker.Host}}:{{Broker.Port}}", "protocolVersion": "3.1.1", "qos": 1, {{options}}}""");
+
+    [Fact]
+    public async Task Dynamic_topics_sendSingle_and_fields_publish_and_bad_lines_fail_alone_with_their_line_numbers()
+    {
+        await output.OnFailureAsync(Broker, async () =>
+        {
+            await using var sub = await MosquittoSub.StartAsync(Broker, "e2e/shape/#", qos: 1);
+            Config("shape.json", """ "topic": "e2e/shape/{{.device}}", "sendSingle": true, "fields": ["t", "device"] """);
+            string input = string.Join('\n',
+                """[{"device": "d1", "t": 20.5, "noise": 1}, {"device": "d2", "t": 21}]""",
+                "this is not json",
+                """{"t": 22}""",
+                """{"device": "d3", "t": 23, "x": [1]}""") + "\n";
+            var run = await Zdmqtt.ProcessAsync(files.Dir, input, "publish", "--config", "shape.json");
+
+            Assert.True(run.Code == 1, run.ToString());
+            Assert.Contains("line 2 not published: the message is not valid JSON", run.Err);
+            Assert.Contains("line 3 not published: topic", run.Err);
+            Assert.Contains("2 input line(s) failed", run.Err);
+            var received = await sub.WaitForAsync(3, TimeSpan.FromSeconds(20));
+            Assert.Equal(
+                [("e2e/shape/d1", """{"t":20.5,"device":"d1"}"""), ("e2e/shape/d2", """{"t":21,"device":"d2"}"""), ("e2e/shape/d3", """{"t":23,"device":"d3"}""")],
+                received.Select(m => (m.Topic, Encoding.UTF8.GetString(m.Payload))));
+        });
+    }
+
+    [Fact]
+    public async Task Batches_are_json_arrays_and_gzip_payloads_decompress_to_them()
+    {
+        await output.OnFailureAsync(Broker, async () =>
+        {
+            await using var sub = await MosquittoSub.StartAsync(Broker, "e2e/batch", qos: 1);
+            Config("batch.json", """ "topic": "e2e/batch", "batchSize": 2, "compression": "gzip", "dataTemplate": "{\"v\":{{.n}}}" """);
+            var run = await Zdmqtt.ProcessAsync(files.Dir, "{\"n\":1}\n{\"n\":2}\n{\"n\":3}\n", "publish", "--config", "batch.json");
+
+            Assert.True(run.Code == 0, run.ToString());
+            var received = await sub.WaitForAsync(2, TimeSpan.FromSeconds(20));
+            Assert.Equal(["""[{"v":1},{"v":2}]""", """[{"v":3}]"""], received.Select(m => Gunzip(m.Payload)));
+        });
+    }
+
+    private static string Gunzip(byte[] payload)
+    {
+        using var gzip = new GZipStream(new MemoryStream(payload), CompressionMode.Decompress);
+        using var reader = new StreamReader(gzip, Encoding.UTF8);
+        return reader.ReadToEnd();
+    }
+}
