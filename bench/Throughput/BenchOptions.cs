@@ -15,6 +15,7 @@ internal sealed record BenchOptions
     public string MosquittoPub { get; init; } = "mosquitto_pub";
     public bool AllocationCheck { get; init; } = true;
     public bool List { get; init; }
+    public BrokerKind[] Brokers { get; init; } = [BrokerKind.Mosquitto, BrokerKind.Null];
 
     public const string Usage = """
         Usage: dotnet run -c Release --project bench/Throughput -- [options]
@@ -27,6 +28,7 @@ internal sealed record BenchOptions
           --no-alloc-check      skip the 1,000,000-message allocation check of our client
           --zdmqtt PATH         the zdmqtt to run (default: the AOT publish output, else bin/Release)
           --mosquitto PATH      the broker (default /usr/sbin/mosquitto)
+          --broker WHICH        mosquitto, null (the in-process ack-only broker) or both (default)
           --list                print the row ids and exit
         """;
 
@@ -47,6 +49,13 @@ internal sealed record BenchOptions
                 "--zdmqtt" => o with { Zdmqtt = Next() },
                 "--mosquitto" => o with { Mosquitto = Next() },
                 "--list" => o with { List = true },
+                "--broker" => o with { Brokers = Next() switch
+                {
+                    "mosquitto" => [BrokerKind.Mosquitto],
+                    "null" => [BrokerKind.Null],
+                    "both" => [BrokerKind.Mosquitto, BrokerKind.Null],
+                    var b => throw new ArgumentException($"--broker takes mosquitto, null or both, not {b}"),
+                } },
                 "--help" or "-h" => throw new ArgumentException(Usage),
                 _ => throw new ArgumentException($"unknown option {args[i]}\n{Usage}"),
             };

@@ -45,10 +45,12 @@ if (options.List)
 var zdmqtt = Zdmqtt.Find(options.Zdmqtt, out var zdmqttMissing);
 var total = Stopwatch.StartNew();
 var workDir = Directory.CreateTempSubdirectory("zdmqtt-bench-input-").FullName;
-using var broker = MosquittoBroker.Start(options.Mosquitto);
-Console.WriteLine($"Mosquitto pid {broker.ProcessId} on 127.0.0.1:{broker.Port}; {Environment.ProcessorCount} cores; " +
-    $"{rows.Count} rows × {options.Repetitions} run(s); zdmqtt: {(zdmqtt is null ? zdmqttMissing : $"{zdmqtt.Kind} {zdmqtt.Path}")}");
-var runner = new Runner(broker, options, zdmqtt, workDir);
+using var broker = rows.Any(r => r.Broker == BrokerKind.Mosquitto) || allocRows.Count > 0 ? MosquittoBroker.Start(options.Mosquitto) : null;
+using var nullBroker = rows.Any(r => r.Broker == BrokerKind.Null) ? NullBroker.Start() : null;
+Console.WriteLine((broker is null ? "" : $"Mosquitto pid {broker.ProcessId} on 127.0.0.1:{broker.Port}; ") +
+    (nullBroker is null ? "" : $"null broker on 127.0.0.1:{nullBroker.Port}; ") +
+    $"{Environment.ProcessorCount} cores; {rows.Count} rows × {options.Repetitions} run(s); zdmqtt: {(zdmqtt is null ? zdmqttMissing : $"{zdmqtt.Kind} {zdmqtt.Path}")}");
+var runner = new Runner(broker, nullBroker, options, zdmqtt, workDir);
 var results = rows.Select(r => (Row: r, Runs: new List<RunResult>())).ToList();
 try
 {
@@ -65,8 +67,15 @@ try
         }
     }
 
-    Console.WriteLine();
-    Console.WriteLine(Report.Table(results));
+    foreach (var kind in new[] { BrokerKind.Mosquitto, BrokerKind.Null })
+    {
+        var part = results.Where(r => r.Row.Broker == kind).ToList();
+        if (part.Count == 0) continue;
+        Console.WriteLine();
+        Console.WriteLine(kind == BrokerKind.Mosquitto ? "Through Mosquitto (rate at the counting subscriber):" : "Against the null broker (rate at the broker, first to last PUBLISH):");
+        Console.WriteLine();
+        Console.WriteLine(Report.Table(part));
+    }
     foreach (var row in allocRows)
     {
         var r = runner.Run(row);
