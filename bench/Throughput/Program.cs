@@ -18,6 +18,21 @@ if (args.Length > 0 && args[0] == "--worker")
     return 0;
 }
 
+// The null broker on its own, for profiling a publisher by hand: prints its port, then each connection's count and rate.
+if (args.Length > 0 && args[0] == "--null-broker")
+{
+    using var alone = NullBroker.Start();
+    string measured = args.Length > 1 ? args[1] : "bench";
+    Console.WriteLine($"null broker on 127.0.0.1:{alone.Port}, counting topic \"{measured}\"; Ctrl-C ends");
+    var tally = alone.Track(measured);
+    for (long reported = 0; ; Thread.Sleep(1000))
+    {
+        if (tally.Count == reported) continue;
+        reported = tally.Count;
+        foreach (var (client, count, rate) in tally.PerConnection()) Console.WriteLine($"{client}: {count:N0} messages, {Report.K(rate)} msg/s");
+    }
+}
+
 BenchOptions options;
 try
 {

@@ -8,12 +8,7 @@ namespace ZeroDepMqtt.Cli.Input;
 /// Splits input into lines: a line ends at <c>\n</c>, and a <c>\r</c> right before it is dropped too; the last line
 /// needs no line ending; an empty line is a line. Bytes are passed through as they are (no decoding).
 /// </summary>
-/// <remarks>
-/// Input is read in large blocks and a line is a slice of its block, not a copy: the block goes back to the pool when
-/// the reader and every line in it are done with it. The newline search covers only bytes not searched before, and a
-/// line longer than the free room moves once into a block of at least twice its length, so a very long line costs
-/// linear time (each byte searched once, copied fewer than two times on average).
-/// </remarks>
+/// <remarks>Lines are slices of large pooled read blocks, searched once: see <see cref="InputLineReader"/>.</remarks>
 public static class InputLines
 {
     /// <summary>The largest line accepted: MQTT's largest packet, 268,435,455 bytes (3.1.1 §2.2.3).</summary>
@@ -32,56 +27,10 @@ public static class InputLines
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        var block = InputBlock.Rent(blockBytes);
-        // start: where the unfinished line begins; scanned: bytes before it hold no newline of that line; end: bytes read.
-        int start = 0, scanned = 0, end = 0;
-        long lineNumber = 0;
-        try
+        using var reader = new InputLineReader(stream, blockBytes, maxLineBytes, counters);
+        while (await reader.ReadMoreAsync(cancellationToken).ConfigureAwait(false))
         {
-            while (true)
-            {
-                int newline = block.Bytes.AsSpan(scanned, end - scanned).IndexOf((byte)'\n');
-                if (counters is not null) counters.Scanned += newline < 0 ? end - scanned : newline + 1;
-                if (newline >= 0)
-                {
-                    int at = scanned + newline;
-                    int length = at - start;
-                    if (length > 0 && block.Bytes[at - 1] == (byte)'\r') length--;
-                    lineNumber++;
-                    if (length > maxLineBytes) throw TooLong(lineNumber, maxLineBytes);
-                    yield return block.Line(start, length);
-                    start = scanned = at + 1;
-                    continue;
-                }
-                scanned = end;
-                int partial = end - start;
-                // One byte more is fine when it is a \r: a \n may follow and drop it.
-                if (partial > maxLineBytes && (partial > maxLineBytes + 1 || block.Bytes[end - 1] != (byte)'\r'))
-                    throw TooLong(lineNumber + 1, maxLineBytes);
-                if (end == block.Bytes.Length)
-                {
-                    // No room left: the unfinished line moves to a fresh block (the lines before it may still be in use).
-                    var next = InputBlock.Rent((int)Math.Min(Math.Max((long)partial * 2, blockBytes), (long)maxLineBytes + 2));
-                    block.Bytes.AsSpan(start, partial).CopyTo(next.Bytes);
-                    if (counters is not null) counters.Copied += partial;
-                    block.Release();
-                    block = next;
-                    start = 0;
-                    scanned = end = partial;
-                }
-                int read = await stream.ReadAsync(block.Bytes.AsMemory(end), cancellationToken).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    if (partial > maxLineBytes) throw TooLong(lineNumber + 1, maxLineBytes);
-                    if (partial > 0) yield return block.Line(start, partial);
-                    yield break;
-                }
-                end += read;
-            }
-        }
-        finally
-        {
-            block.Release();
+            while (reader.TryReadLine(out var line)) yield return line;
         }
     }
 
@@ -99,9 +48,6 @@ public static class InputLines
             yield return line;
         }
     }
-
-    private static InvalidDataException TooLong(long lineNumber, int maxLineBytes)
-        => new($"input line {lineNumber} is longer than {maxLineBytes} bytes, the most one MQTT message can carry");
 }
 
 /// <summary>What <see cref="InputLines"/> did, for tests that prove it linear: bytes searched for a newline, bytes

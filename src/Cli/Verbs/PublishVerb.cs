@@ -106,17 +106,18 @@ public sealed class PublishVerb : IVerb
                     console.Error.WriteLine($"zdmqtt: {e.Message}");
                     return e.Kind == SinkErrorKind.Configuration ? ExitCode.ConfigurationError : ExitCode.ConnectionFailed;
                 }
-                var lines = inputStream is not null ? InputLines.ReadAsync(inputStream, cancellationToken)
-                    : console.OpenInput is { } open ? InputLines.ReadAsync(open(), cancellationToken)
-                    : InputLines.ReadAsync(console.In, cancellationToken);
+                var stream = inputStream ?? console.OpenInput?.Invoke();
+                Func<PublishWindow, ValueTask> feed = stream is not null
+                    ? window => FeedAsync(stream, window, cancellationToken)
+                    : window => FeedAsync(InputLines.ReadAsync(console.In, cancellationToken), window);
                 var window = new PublishWindow(sink, runtime.MaxInFlight + runtime.MaxQueuedMessages);
-                return await PublishAllAsync(sink, window, lines, console, progress, started, cancellationToken).ConfigureAwait(false);
+                return await PublishAllAsync(sink, window, feed, console, progress, started, cancellationToken).ConfigureAwait(false);
             }
         }
     }
 
     // The window holds everything the client can take without waiting (in flight plus queued).
-    private static async ValueTask<ExitCode> PublishAllAsync(MqttSink sink, PublishWindow window, IAsyncEnumerable<InputLine> lines,
+    private static async ValueTask<ExitCode> PublishAllAsync(MqttSink sink, PublishWindow window, Func<PublishWindow, ValueTask> feed,
         CliConsole console, bool progress, long started, CancellationToken cancellationToken)
     {
         // Ctrl-C completes the sink: it waits a bounded time for what is in flight, then fails the rest, which ends the awaits below.
@@ -126,11 +127,7 @@ public sealed class PublishVerb : IVerb
         progressLine?.Start();
         try
         {
-            await foreach (var line in lines.ConfigureAwait(false))
-            {
-                await window.AddAsync(line).ConfigureAwait(false);
-                if (window.Failed > 0) break; // the sink gave up: every further message would fail too
-            }
+            await feed(window).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -160,6 +157,29 @@ public sealed class PublishVerb : IVerb
         if (notDelivered > 0 || !completion.CleanDisconnect)
             console.Error.WriteLine($"zdmqtt: {notDelivered} of {completion.Sent} message(s) to {topic} not acknowledged: {reason}");
         return ExitCode.Failure;
+    }
+
+    // One await per read block: the lines of a block go to the window synchronously while it has room.
+    private static async ValueTask FeedAsync(Stream stream, PublishWindow window, CancellationToken cancellationToken)
+    {
+        using var reader = new InputLineReader(stream);
+        while (await reader.ReadMoreAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (reader.TryReadLine(out var line))
+            {
+                await window.AddAsync(line).ConfigureAwait(false);
+                if (window.Failed > 0) return; // the sink gave up: every further message would fail too
+            }
+        }
+    }
+
+    private static async ValueTask FeedAsync(IAsyncEnumerable<InputLine> lines, PublishWindow window)
+    {
+        await foreach (var line in lines.ConfigureAwait(false))
+        {
+            await window.AddAsync(line).ConfigureAwait(false);
+            if (window.Failed > 0) return;
+        }
     }
 
     private static string Duration(TimeSpan t) => t.TotalSeconds < 1
