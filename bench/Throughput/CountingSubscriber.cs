@@ -42,6 +42,9 @@ internal sealed class CountingSubscriber : IArrivals
     public int LastPayloadLength => Volatile.Read(ref _lastPayloadLength);
     public Exception? Error => _error;
 
+    /// <summary>When set, each payload is a Stopwatch timestamp in decimal digits, and its age on arrival is recorded here.</summary>
+    public Workers.LatencyRecorder? PayloadAges { get; set; }
+
     public bool WaitFor(long expected, TimeSpan idle) => Arrivals.WaitFor(() => Count, expected, idle);
 
     private void ReadLoop()
@@ -69,6 +72,9 @@ internal sealed class CountingSubscriber : IArrivals
                             int qos = (frame.Flags >> 1) & 3;
                             int topicLength = BinaryPrimitives.ReadUInt16BigEndian(body);
                             _lastPayloadLength = body.Length - 2 - topicLength - (qos > 0 ? 2 : 0);
+                            if (PayloadAges is { } ages
+                                && System.Buffers.Text.Utf8Parser.TryParse(body[(2 + topicLength + (qos > 0 ? 2 : 0))..], out long sent, out _))
+                                ages.Add(Stopwatch.GetTimestamp() - sent);
                             if (qos == 1) ackBytes = RawMqtt.WriteAck(acks, ackBytes, 0x40, RawMqtt.PublishId(body));
                             else if (qos == 2) ackBytes = RawMqtt.WriteAck(acks, ackBytes, 0x50, RawMqtt.PublishId(body));
                             break;

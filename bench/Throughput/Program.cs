@@ -7,6 +7,14 @@ using ZeroDepMqtt.Protocol;
 if (args.Length > 0 && args[0] == "--worker")
 {
     var a = WorkerArgs.Parse(args);
+    if (a.Client.StartsWith("conn-", StringComparison.Ordinal) || a.Client.StartsWith("lat-", StringComparison.Ordinal))
+    {
+        bool mqttnet = a.Client.EndsWith("mqttnet", StringComparison.Ordinal);
+        Console.WriteLine(a.Client.StartsWith("conn-", StringComparison.Ordinal)
+            ? await ManyConnectionsWorker.RunAsync(a, mqttnet)
+            : await LatencyWorker.RunAsync(a, mqttnet));
+        return 0;
+    }
     var result = a.Client switch
     {
         "ours" => await OursWorker.RunAsync(a),
@@ -97,6 +105,16 @@ try
         Console.WriteLine(r.Problem is { } p
             ? $"Allocation check, {row.Label}: {p}"
             : $"Allocation check, {row.Label[6..]}, {row.Count:N0} × 64 B: {r.AllocatedBytesPerMessage:0.000} B/msg managed, {Report.K(r.Rate)} msg/s, {r.CpuMicrosPerMessage:0.00} µs CPU/msg");
+    }
+    if (options.Connections > 0 && options.ConnectionSeconds > 0)
+    {
+        Console.WriteLine();
+        Console.WriteLine(Scenarios.Connections(options, options.Connections, options.ConnectionSeconds));
+    }
+    if (options.LatencySeconds > 0)
+    {
+        Console.WriteLine();
+        Console.WriteLine(Scenarios.Latency(options, 1000, options.LatencySeconds));
     }
     Console.WriteLine($"Total {total.Elapsed:mm\\:ss}.");
 }

@@ -108,7 +108,7 @@ internal sealed class Runner(MosquittoBroker? mosquitto, NullBroker? nullBroker,
     /// Starts a child (stdin from a file through <c>sh -c 'exec … &lt; file'</c>, so the child is still the process
     /// measured), waits for it and then for the subscriber; CPU from getrusage(RUSAGE_CHILDREN).
     /// </summary>
-    private static (int Exit, string Stdout, string Stderr) RunChild(string[] command, string[] args, string? stdinFile,
+    internal static (int Exit, string Stdout, string Stderr) RunChild(string[] command, string[] args, string? stdinFile,
         IArrivals subscriber, long expected, out TimeSpan cpu)
     {
         ProcessStartInfo psi;
@@ -136,7 +136,7 @@ internal sealed class Runner(MosquittoBroker? mosquitto, NullBroker? nullBroker,
         => RunChild([executable], args, stdinFile, subscriber, expected, out cpu);
 
     /// <summary>This tool as a command: its apphost, or <c>dotnet Throughput.dll</c>.</summary>
-    private static string[] SelfCommand()
+    internal static string[] SelfCommand()
     {
         var process = Environment.ProcessPath!;
         return Path.GetFileNameWithoutExtension(process) == "dotnet" ? [process, Assembly.GetEntryAssembly()!.Location] : [process];
