@@ -15,6 +15,10 @@ internal sealed record BenchOptions
     public string MosquittoPub { get; init; } = "mosquitto_pub";
     public bool AllocationCheck { get; init; } = true;
     public bool List { get; init; }
+    public int Connections { get; init; } = 10_000;
+    public int ConnectionSeconds { get; init; } = 60;
+    public int LatencySeconds { get; init; } = 30;
+    public BrokerKind[] Brokers { get; init; } = [BrokerKind.Mosquitto, BrokerKind.Null];
 
     public const string Usage = """
         Usage: dotnet run -c Release --project bench/Throughput -- [options]
@@ -27,6 +31,10 @@ internal sealed record BenchOptions
           --no-alloc-check      skip the 1,000,000-message allocation check of our client
           --zdmqtt PATH         the zdmqtt to run (default: the AOT publish output, else bin/Release)
           --mosquitto PATH      the broker (default /usr/sbin/mosquitto)
+          --broker WHICH        mosquitto, null (the in-process ack-only broker) or both (default)
+          --connections N       the many-connections run: N connections per client (default 10000; 0 skips it)
+          --connection-seconds S  how long each of them publishes once a second (default 60; --quick: 10)
+          --latency-seconds S   the latency run at 1,000 msgs/s QoS 1 (default 30; --quick: 5; 0 skips it)
           --list                print the row ids and exit
         """;
 
@@ -38,7 +46,10 @@ internal sealed record BenchOptions
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value\n{Usage}");
             o = args[i] switch
             {
-                "--quick" => o with { Repetitions = 1, Scale = o.Scale == 1 ? 0.1 : o.Scale },
+                "--quick" => o with { Repetitions = 1, Scale = o.Scale == 1 ? 0.1 : o.Scale, ConnectionSeconds = 10, LatencySeconds = 5 },
+                "--connections" => o with { Connections = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--connection-seconds" => o with { ConnectionSeconds = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--latency-seconds" => o with { LatencySeconds = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--reps" => o with { Repetitions = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--scale" => o with { Scale = double.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--filter" => o with { Filters = [.. o.Filters, Next()] },
@@ -47,6 +58,13 @@ internal sealed record BenchOptions
                 "--zdmqtt" => o with { Zdmqtt = Next() },
                 "--mosquitto" => o with { Mosquitto = Next() },
                 "--list" => o with { List = true },
+                "--broker" => o with { Brokers = Next() switch
+                {
+                    "mosquitto" => [BrokerKind.Mosquitto],
+                    "null" => [BrokerKind.Null],
+                    "both" => [BrokerKind.Mosquitto, BrokerKind.Null],
+                    var b => throw new ArgumentException($"--broker takes mosquitto, null or both, not {b}"),
+                } },
                 "--help" or "-h" => throw new ArgumentException(Usage),
                 _ => throw new ArgumentException($"unknown option {args[i]}\n{Usage}"),
             };

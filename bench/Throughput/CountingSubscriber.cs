@@ -11,7 +11,7 @@ namespace ZeroDepMqtt.Bench.Throughput;
 /// counting PUBLISH packets and acknowledging them (PUBACK; PUBREC, then PUBCOMP for PUBREL), acks of one read
 /// sent in one write. Records when the first and the last message arrived.
 /// </summary>
-internal sealed class CountingSubscriber : IDisposable
+internal sealed class CountingSubscriber : IArrivals
 {
     private readonly Socket _socket;
     private readonly Thread _thread;
@@ -42,21 +42,10 @@ internal sealed class CountingSubscriber : IDisposable
     public int LastPayloadLength => Volatile.Read(ref _lastPayloadLength);
     public Exception? Error => _error;
 
-    /// <summary>Waits until <paramref name="expected"/> messages arrived, or none arrived for <paramref name="idle"/>.</summary>
-    public bool WaitFor(long expected, TimeSpan idle, Func<bool>? stillSending = null)
-    {
-        long seen = -1;
-        var since = Stopwatch.GetTimestamp();
-        while (true)
-        {
-            long now = Count;
-            if (now >= expected) return true;
-            if (_error is not null) return false;
-            if (now != seen || stillSending?.Invoke() == true) { seen = now; since = Stopwatch.GetTimestamp(); }
-            else if (Stopwatch.GetElapsedTime(since) > idle) return false;
-            Thread.Sleep(5);
-        }
-    }
+    /// <summary>When set, each payload is a Stopwatch timestamp in decimal digits, and its age on arrival is recorded here.</summary>
+    public Workers.LatencyRecorder? PayloadAges { get; set; }
+
+    public bool WaitFor(long expected, TimeSpan idle) => Arrivals.WaitFor(() => Count, expected, idle);
 
     private void ReadLoop()
     {
@@ -83,6 +72,9 @@ internal sealed class CountingSubscriber : IDisposable
                             int qos = (frame.Flags >> 1) & 3;
                             int topicLength = BinaryPrimitives.ReadUInt16BigEndian(body);
                             _lastPayloadLength = body.Length - 2 - topicLength - (qos > 0 ? 2 : 0);
+                            if (PayloadAges is { } ages
+                                && System.Buffers.Text.Utf8Parser.TryParse(body[(2 + topicLength + (qos > 0 ? 2 : 0))..], out long sent, out _))
+                                ages.Add(Stopwatch.GetTimestamp() - sent);
                             if (qos == 1) ackBytes = RawMqtt.WriteAck(acks, ackBytes, 0x40, RawMqtt.PublishId(body));
                             else if (qos == 2) ackBytes = RawMqtt.WriteAck(acks, ackBytes, 0x50, RawMqtt.PublishId(body));
                             break;

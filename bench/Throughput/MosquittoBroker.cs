@@ -26,12 +26,12 @@ internal sealed class MosquittoBroker : IDisposable
     public int ProcessId => _process.Id;
     public string LogPath => Path.Combine(_dir, "mosquitto.log");
 
-    public static MosquittoBroker Start(string executable)
+    public static MosquittoBroker Start(string executable, params string[] extraConfig)
     {
         var dir = Directory.CreateTempSubdirectory("zdmqtt-bench-").FullName;
         int port = RawMqtt.FreePort();
         var config = Path.Combine(dir, "mosquitto.conf");
-        File.WriteAllText(config, string.Join('\n',
+        File.WriteAllText(config, string.Join('\n', (string[])[
             // Started as root, Mosquitto drops to user mosquitto, which cannot read a root-owned temp folder.
             Environment.UserName == "root" ? "user root" : "",
             $"listener {port} 127.0.0.1",
@@ -42,7 +42,8 @@ internal sealed class MosquittoBroker : IDisposable
             $"log_dest file {Path.Combine(dir, "mosquitto.log")}",
             "log_type error",
             "log_type warning",
-            ""));
+            .. extraConfig,
+            ""]));
         var process = Process.Start(new ProcessStartInfo(executable, ["-c", config])
         {
             RedirectStandardOutput = true,

@@ -7,6 +7,14 @@ using ZeroDepMqtt.Protocol;
 if (args.Length > 0 && args[0] == "--worker")
 {
     var a = WorkerArgs.Parse(args);
+    if (a.Client.StartsWith("conn-", StringComparison.Ordinal) || a.Client.StartsWith("lat-", StringComparison.Ordinal))
+    {
+        bool mqttnet = a.Client.EndsWith("mqttnet", StringComparison.Ordinal);
+        Console.WriteLine(a.Client.StartsWith("conn-", StringComparison.Ordinal)
+            ? await ManyConnectionsWorker.RunAsync(a, mqttnet)
+            : await LatencyWorker.RunAsync(a, mqttnet));
+        return 0;
+    }
     var result = a.Client switch
     {
         "ours" => await OursWorker.RunAsync(a),
@@ -16,6 +24,21 @@ if (args.Length > 0 && args[0] == "--worker")
     };
     Console.WriteLine(result);
     return 0;
+}
+
+// The null broker on its own, for profiling a publisher by hand: prints its port, then each connection's count and rate.
+if (args.Length > 0 && args[0] == "--null-broker")
+{
+    using var alone = NullBroker.Start();
+    string measured = args.Length > 1 ? args[1] : "bench";
+    Console.WriteLine($"null broker on 127.0.0.1:{alone.Port}, counting topic \"{measured}\"; Ctrl-C ends");
+    var tally = alone.Track(measured);
+    for (long reported = 0; ; Thread.Sleep(1000))
+    {
+        if (tally.Count == reported) continue;
+        reported = tally.Count;
+        foreach (var (client, count, rate) in tally.PerConnection()) Console.WriteLine($"{client}: {count:N0} messages, {Report.K(rate)} msg/s");
+    }
 }
 
 BenchOptions options;
@@ -45,10 +68,12 @@ if (options.List)
 var zdmqtt = Zdmqtt.Find(options.Zdmqtt, out var zdmqttMissing);
 var total = Stopwatch.StartNew();
 var workDir = Directory.CreateTempSubdirectory("zdmqtt-bench-input-").FullName;
-using var broker = MosquittoBroker.Start(options.Mosquitto);
-Console.WriteLine($"Mosquitto pid {broker.ProcessId} on 127.0.0.1:{broker.Port}; {Environment.ProcessorCount} cores; " +
-    $"{rows.Count} rows × {options.Repetitions} run(s); zdmqtt: {(zdmqtt is null ? zdmqttMissing : $"{zdmqtt.Kind} {zdmqtt.Path}")}");
-var runner = new Runner(broker, options, zdmqtt, workDir);
+using var broker = rows.Any(r => r.Broker == BrokerKind.Mosquitto) || allocRows.Count > 0 ? MosquittoBroker.Start(options.Mosquitto) : null;
+using var nullBroker = rows.Any(r => r.Broker == BrokerKind.Null) ? NullBroker.Start() : null;
+Console.WriteLine((broker is null ? "" : $"Mosquitto pid {broker.ProcessId} on 127.0.0.1:{broker.Port}; ") +
+    (nullBroker is null ? "" : $"null broker on 127.0.0.1:{nullBroker.Port}; ") +
+    $"{Environment.ProcessorCount} cores; {rows.Count} rows × {options.Repetitions} run(s); zdmqtt: {(zdmqtt is null ? zdmqttMissing : $"{zdmqtt.Kind} {zdmqtt.Path}")}");
+var runner = new Runner(broker, nullBroker, options, zdmqtt, workDir);
 var results = rows.Select(r => (Row: r, Runs: new List<RunResult>())).ToList();
 try
 {
@@ -65,14 +90,31 @@ try
         }
     }
 
-    Console.WriteLine();
-    Console.WriteLine(Report.Table(results));
+    foreach (var kind in new[] { BrokerKind.Mosquitto, BrokerKind.Null })
+    {
+        var part = results.Where(r => r.Row.Broker == kind).ToList();
+        if (part.Count == 0) continue;
+        Console.WriteLine();
+        Console.WriteLine(kind == BrokerKind.Mosquitto ? "Through Mosquitto (rate at the counting subscriber):" : "Against the null broker (rate at the broker, first to last PUBLISH):");
+        Console.WriteLine();
+        Console.WriteLine(Report.Table(part));
+    }
     foreach (var row in allocRows)
     {
         var r = runner.Run(row);
         Console.WriteLine(r.Problem is { } p
             ? $"Allocation check, {row.Label}: {p}"
             : $"Allocation check, {row.Label[6..]}, {row.Count:N0} × 64 B: {r.AllocatedBytesPerMessage:0.000} B/msg managed, {Report.K(r.Rate)} msg/s, {r.CpuMicrosPerMessage:0.00} µs CPU/msg");
+    }
+    if (options.Connections > 0 && options.ConnectionSeconds > 0)
+    {
+        Console.WriteLine();
+        Console.WriteLine(Scenarios.Connections(options, options.Connections, options.ConnectionSeconds));
+    }
+    if (options.LatencySeconds > 0)
+    {
+        Console.WriteLine();
+        Console.WriteLine(Scenarios.Latency(options, 1000, options.LatencySeconds));
     }
     Console.WriteLine($"Total {total.Elapsed:mm\\:ss}.");
 }

@@ -9,21 +9,22 @@ internal static class Report
     public static string Table(IReadOnlyList<(Row Row, List<RunResult> Runs)> results)
     {
         var sb = new StringBuilder();
-        sb.AppendLine("| QoS | payload | publisher | msgs/run | msg/s median (min–max) | × ceiling | × MQTTnet | CPU µs/msg | alloc B/msg | msgs/flush |");
-        sb.AppendLine("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        bool broker = results.Any(r => r.Runs.Any(x => x.BrokerCpuMicrosPerMessage is not null));
+        sb.AppendLine("| QoS | payload | publisher | msgs/run | msg/s median (min–max) | × ceiling | × MQTTnet | CPU µs/msg | alloc B/msg | msgs/flush |" + (broker ? " broker CPU µs/msg |" : ""));
+        sb.AppendLine("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |" + (broker ? " ---: |" : ""));
         foreach (var (row, runs) in results)
         {
             var ok = runs.Where(r => r.Problem is null).ToList();
             string cells;
             if (ok.Count == 0)
             {
-                cells = $"{runs.FirstOrDefault()?.Problem ?? "not run"} | | | | | ";
+                cells = $"{runs.FirstOrDefault()?.Problem ?? "not run"} | | | | | " + (broker ? " | " : "");
             }
             else
             {
                 double rate = Median(ok.Select(r => r.Rate));
                 var ceiling = Reference(results, row, Publisher.Raw, null);
-                var mqttnet = Reference(results, row, Publisher.MqttNet, row.QoS == Protocol.QualityOfService.AtMostOnce ? 0 : 256);
+                var mqttnet = Reference(results, row, Publisher.MqttNet, row.QoS == Protocol.QualityOfService.AtMostOnce && row.Broker == BrokerKind.Mosquitto ? 0 : 256);
                 string range = ok.Count > 1 ? $" ({K(ok.Min(r => r.Rate))}–{K(ok.Max(r => r.Rate))})" : "";
                 string failures = ok.Count < runs.Count ? $" [{runs.Count - ok.Count} failed: {runs.First(r => r.Problem is not null).Problem}]" : "";
                 cells = string.Join(" | ",
@@ -33,6 +34,7 @@ internal static class Report
                     Optional(ok, r => r.CpuMicrosPerMessage, "0.00") + (ok[0].CpuIncludesStartup ? " †" : ""),
                     Optional(ok, r => r.AllocatedBytesPerMessage, "0.0"),
                     Optional(ok, r => r.MessagesPerFlush, "0.0"));
+                if (broker) cells += " | " + Optional(ok, r => r.BrokerCpuMicrosPerMessage, "0.00");
             }
             sb.AppendLine($"| {(int)row.QoS} | {Row.SizeName(row.Size)} | {row.Label} | {row.Count:N0} | {cells} |");
         }
@@ -45,7 +47,7 @@ internal static class Report
     {
         foreach (var (r, runs) in results)
         {
-            if (r.Publisher != publisher || r.QoS != row.QoS || r.Size != row.Size || (window is { } w && r.Window != w)) continue;
+            if (r.Publisher != publisher || r.Broker != row.Broker || r.QoS != row.QoS || r.Size != row.Size || (window is { } w && r.Window != w)) continue;
             var ok = runs.Where(x => x.Problem is null).ToList();
             return ok.Count == 0 ? null : Median(ok.Select(x => x.Rate));
         }

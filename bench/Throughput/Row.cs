@@ -4,10 +4,13 @@ namespace ZeroDepMqtt.Bench.Throughput;
 
 internal enum Publisher { Ours, Zdmqtt, MqttNet, MosquittoPub, Raw }
 
+/// <summary>Where a row publishes: one real Mosquitto, or the in-process ack-only <see cref="NullBroker"/>.</summary>
+internal enum BrokerKind { Mosquitto, Null }
+
 /// <summary>One line of the table: a publisher, its mode, a QoS and payload size, and how many messages a run sends.</summary>
-internal sealed record Row(Publisher Publisher, QualityOfService QoS, int Size, int Window, int Count, string Label)
+internal sealed record Row(Publisher Publisher, QualityOfService QoS, int Size, int Window, int Count, string Label, BrokerKind Broker = BrokerKind.Mosquitto)
 {
-    public string Group => $"qos{(int)QoS}/{SizeName(Size)}";
+    public string Group => (Broker == BrokerKind.Null ? "null/" : "") + $"qos{(int)QoS}/{SizeName(Size)}";
     public string Id => $"{Group}/{Label}";
 
     public static string SizeName(int size) => size >= 1024 && size % 1024 == 0 ? $"{size / 1024}KB" : $"{size}B";
@@ -18,6 +21,45 @@ internal sealed record Row(Publisher Publisher, QualityOfService QoS, int Size, 
     /// round trip per message and send a tenth.
     /// </summary>
     public static List<Row> Plan(BenchOptions o)
+    {
+        var rows = new List<Row>();
+        if (o.Brokers.Contains(BrokerKind.Mosquitto)) rows.AddRange(MosquittoPlan(o));
+        if (o.Brokers.Contains(BrokerKind.Null)) rows.AddRange(NullPlan(o));
+        return rows;
+    }
+
+    /// <summary>
+    /// Against the null broker: 64-byte payloads, every publisher, counts for about a second at the rates of each
+    /// (the client, not the broker, is the limit here). Windows are the client's choice: the broker allows any.
+    /// </summary>
+    private static List<Row> NullPlan(BenchOptions o)
+    {
+        var rows = new List<Row>();
+        const int size = 64;
+        foreach (var qos in new[] { QualityOfService.AtMostOnce, QualityOfService.AtLeastOnce, QualityOfService.ExactlyOnce })
+        {
+            int q = (int)qos;
+            int ours = Scaled(q switch { 0 => 2_000_000, 1 => 1_000_000, _ => 500_000 }, o.Scale);
+            int raw = Scaled(q switch { 0 => 10_000_000, 1 => 5_000_000, _ => 4_000_000 }, o.Scale);
+            int mqttnet = Scaled(q == 0 ? 100_000 : 50_000, o.Scale);
+            if (qos == QualityOfService.AtMostOnce)
+            {
+                rows.Add(new Row(Publisher.Ours, qos, size, 0, ours, "ours seq", BrokerKind.Null));
+                rows.Add(new Row(Publisher.Ours, qos, size, 256, ours, "ours ring w256", BrokerKind.Null));
+            }
+            else
+            {
+                foreach (int w in o.Windows) rows.Add(new Row(Publisher.Ours, qos, size, w, ours, $"ours w{w}", BrokerKind.Null));
+            }
+            rows.Add(new Row(Publisher.Zdmqtt, qos, size, 0, ours, "zdmqtt publish", BrokerKind.Null));
+            rows.Add(new Row(Publisher.MqttNet, qos, size, 256, mqttnet, "MQTTnet w256", BrokerKind.Null));
+            rows.Add(new Row(Publisher.MosquittoPub, qos, size, 0, qos == QualityOfService.AtMostOnce ? Scaled(1_000_000, o.Scale) : Math.Min(Scaled(60_000, o.Scale), 60_000), "mosquitto_pub -l", BrokerKind.Null));
+            rows.Add(new Row(Publisher.Raw, qos, size, q == 0 ? 0 : 32_768, raw, q == 0 ? "raw ceiling" : "raw ceiling w32768", BrokerKind.Null));
+        }
+        return rows;
+    }
+
+    private static List<Row> MosquittoPlan(BenchOptions o)
     {
         var rows = new List<Row>();
         foreach (var qos in new[] { QualityOfService.AtMostOnce, QualityOfService.AtLeastOnce, QualityOfService.ExactlyOnce })

@@ -8,4 +8,7 @@ internal sealed record RunResult(long Messages, double Rate, double? CpuMicrosPe
     double? AllocatedBytesPerMessage, double? MessagesPerFlush, string? Problem)
 {
     public static RunResult Failed(string problem) => new(0, 0, null, false, null, null, problem);
+
+    /// <summary>Against the null broker: the broker's CPU per message (this process's, the run's only other work).</summary>
+    public double? BrokerCpuMicrosPerMessage { get; init; }
 }

@@ -8,11 +8,12 @@ using ZeroDepMqtt.Protocol;
 namespace ZeroDepMqtt.Bench.Throughput;
 
 /// <summary>
-/// Runs one row once against the shared broker: a fresh counting subscriber on a topic of its own, then the
-/// publisher as a child process. A message counts when the subscriber has it; the rate is messages over the time
-/// from the first publish (the worker's own timestamp; for external tools, the first arrival) to the last arrival.
+/// Runs one row once against its broker, on a topic of its own, the publisher as a child process. Through Mosquitto,
+/// a message counts when a fresh counting subscriber has it, and the rate is messages over the time from the first
+/// publish (the worker's own timestamp; for external tools, the first arrival) to the last arrival. Against the null
+/// broker, a message counts when the broker has it, and the rate is the broker's: messages over first to last arrival.
 /// </summary>
-internal sealed class Runner(MosquittoBroker broker, BenchOptions options, Zdmqtt.Located? zdmqtt, string workDir)
+internal sealed class Runner(MosquittoBroker? mosquitto, NullBroker? nullBroker, BenchOptions options, Zdmqtt.Located? zdmqtt, string workDir)
 {
     private static readonly TimeSpan Idle = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan ChildTimeout = TimeSpan.FromMinutes(3);
@@ -22,22 +23,34 @@ internal sealed class Runner(MosquittoBroker broker, BenchOptions options, Zdmqt
     public RunResult Run(Row row)
     {
         string topic = $"bench/{Environment.ProcessId}/{Interlocked.Increment(ref _runs)}";
-        using var subscriber = CountingSubscriber.Start(broker.Port, topic, row.QoS);
-        return row.Publisher switch
+        int port = row.Broker == BrokerKind.Null ? nullBroker!.Port : mosquitto!.Port;
+        using IArrivals subscriber = row.Broker == BrokerKind.Null ? nullBroker!.Track(topic) : CountingSubscriber.Start(port, topic, row.QoS);
+        var brokerCpu = OwnCpu();
+        var result = row.Publisher switch
         {
-            Publisher.Ours => RunWorker("ours", row, topic, subscriber),
-            Publisher.MqttNet => RunWorker("mqttnet", row, topic, subscriber),
-            Publisher.Raw => RunWorker("raw", row, topic, subscriber),
-            Publisher.Zdmqtt => RunZdmqtt(row, topic, subscriber),
+            Publisher.Ours => RunWorker("ours", row, port, topic, subscriber),
+            Publisher.MqttNet => RunWorker("mqttnet", row, port, topic, subscriber),
+            Publisher.Raw => RunWorker("raw", row, port, topic, subscriber),
+            Publisher.Zdmqtt => RunZdmqtt(row, port, topic, subscriber),
             Publisher.MosquittoPub => RunExternal(row, subscriber, options.MosquittoPub,
-                ["-h", "127.0.0.1", "-p", Str(broker.Port), "-t", topic, "-q", Str((int)row.QoS), "-i", "bench-mosquitto-pub", "-l"], stdinFile: Input(row)),
+                ["-h", "127.0.0.1", "-p", Str(port), "-t", topic, "-q", Str((int)row.QoS), "-i", "bench-mosquitto-pub", "-l"], stdinFile: Input(row)),
             _ => throw new ArgumentOutOfRangeException(nameof(row)),
         };
+        // The null broker runs in this process, and nothing else here works during a run.
+        return row.Broker == BrokerKind.Null && result.Problem is null
+            ? result with { BrokerCpuMicrosPerMessage = (OwnCpu() - brokerCpu).TotalMicroseconds / row.Count }
+            : result;
     }
 
-    private RunResult RunWorker(string client, Row row, string topic, CountingSubscriber subscriber)
+    private static TimeSpan OwnCpu()
     {
-        var args = new WorkerArgs(client, broker.Port, topic, row.QoS, row.Size, row.Count, row.Window,
+        using var p = Process.GetCurrentProcess();
+        return p.TotalProcessorTime;
+    }
+
+    private RunResult RunWorker(string client, Row row, int port, string topic, IArrivals subscriber)
+    {
+        var args = new WorkerArgs(client, port, topic, row.QoS, row.Size, row.Count, row.Window,
             Warmup: Math.Min(20_000, Math.Max(1_000, row.Count / 5)));
         var (exit, stdout, stderr) = RunChild(SelfCommand(), args.ToArgs(), null, subscriber, row.Count, out _);
         WorkerResult? result = null;
@@ -45,34 +58,45 @@ internal sealed class Runner(MosquittoBroker broker, BenchOptions options, Zdmqt
         if (exit != 0 || result is null) return RunResult.Failed($"worker exited {exit}: {FirstLine(stderr)}");
         var check = Check(row, subscriber);
         if (check is not null) return RunResult.Failed(check);
-        double seconds = Stopwatch.GetElapsedTime(result.StartTimestamp, subscriber.LastTimestamp).TotalSeconds;
-        return new RunResult(row.Count, row.Count / seconds, result.Cpu.TotalMicroseconds / row.Count, false,
+        double rate = subscriber is ArrivalTally tally ? BrokerRate(tally, out _)
+            : row.Count / Stopwatch.GetElapsedTime(result.StartTimestamp, ((CountingSubscriber)subscriber).LastTimestamp).TotalSeconds;
+        return new RunResult(row.Count, rate, result.Cpu.TotalMicroseconds / row.Count, false,
             (double)result.AllocatedBytes / row.Count, result.Flushes > 0 ? (double)row.Count / result.Flushes : null, null);
     }
 
-    private RunResult RunZdmqtt(Row row, string topic, CountingSubscriber subscriber)
+    private RunResult RunZdmqtt(Row row, int port, string topic, IArrivals subscriber)
     {
         if (zdmqtt is null) return RunResult.Failed("n/a (zdmqtt publish not built)");
         var config = Path.Combine(workDir, $"zdmqtt-{_runs}.json");
         File.WriteAllText(config, $$"""
-            {"server": "tcp://127.0.0.1:{{broker.Port}}", "topic": "{{topic}}", "qos": {{(int)row.QoS}},
+            {"server": "tcp://127.0.0.1:{{port}}", "topic": "{{topic}}", "qos": {{(int)row.QoS}},
              "protocolVersion": "3.1.1", "clientId": "bench-zdmqtt"}
             """);
         return RunExternal(row, subscriber, zdmqtt.Path, ["publish", "--config", config, "--input", Input(row)], stdinFile: null);
     }
 
-    private RunResult RunExternal(Row row, CountingSubscriber subscriber, string executable, string[] args, string? stdinFile)
+    private RunResult RunExternal(Row row, IArrivals subscriber, string executable, string[] args, string? stdinFile)
     {
         var (exit, _, stderr) = RunChild(executable, args, stdinFile, subscriber, row.Count, out var cpu);
         if (exit != 0) return RunResult.Failed($"{Path.GetFileName(executable)} exited {exit}: {FirstLine(stderr)}");
         var check = Check(row, subscriber);
         if (check is not null) return RunResult.Failed(check);
         // No timestamp from inside the tool: start at the first arrival (one message's latency later than its publish).
-        double seconds = Stopwatch.GetElapsedTime(subscriber.FirstTimestamp, subscriber.LastTimestamp).TotalSeconds;
-        return new RunResult(row.Count, (row.Count - 1) / seconds, cpu.TotalMicroseconds / row.Count, true, null, null, null);
+        double rate = subscriber is CountingSubscriber s
+            ? (row.Count - 1) / Stopwatch.GetElapsedTime(s.FirstTimestamp, s.LastTimestamp).TotalSeconds
+            : BrokerRate((ArrivalTally)subscriber, out _);
+        return new RunResult(row.Count, rate, cpu.TotalMicroseconds / row.Count, true, null, null, null);
     }
 
-    private static string? Check(Row row, CountingSubscriber subscriber)
+    /// <summary>The null broker's rate for the one publishing connection of a run.</summary>
+    private static double BrokerRate(ArrivalTally tally, out int connections)
+    {
+        var all = tally.PerConnection();
+        connections = all.Count;
+        return all.Count == 1 ? all[0].Rate : double.NaN;
+    }
+
+    private static string? Check(Row row, IArrivals subscriber)
     {
         if (subscriber.Count < row.Count) return $"LOST {row.Count - subscriber.Count} of {row.Count}";
         if (subscriber.Count > row.Count) return $"{subscriber.Count - row.Count} extra (duplicates)";
@@ -84,8 +108,8 @@ internal sealed class Runner(MosquittoBroker broker, BenchOptions options, Zdmqt
     /// Starts a child (stdin from a file through <c>sh -c 'exec … &lt; file'</c>, so the child is still the process
     /// measured), waits for it and then for the subscriber; CPU from getrusage(RUSAGE_CHILDREN).
     /// </summary>
-    private static (int Exit, string Stdout, string Stderr) RunChild(string[] command, string[] args, string? stdinFile,
-        CountingSubscriber subscriber, long expected, out TimeSpan cpu)
+    internal static (int Exit, string Stdout, string Stderr) RunChild(string[] command, string[] args, string? stdinFile,
+        IArrivals subscriber, long expected, out TimeSpan cpu)
     {
         ProcessStartInfo psi;
         var all = command.Skip(1).Concat(args).ToArray();
@@ -108,11 +132,11 @@ internal sealed class Runner(MosquittoBroker broker, BenchOptions options, Zdmqt
         return (p.ExitCode, stdout.Result, stderr.Result);
     }
 
-    private static (int, string, string) RunChild(string executable, string[] args, string? stdinFile, CountingSubscriber subscriber, long expected, out TimeSpan cpu)
+    private static (int, string, string) RunChild(string executable, string[] args, string? stdinFile, IArrivals subscriber, long expected, out TimeSpan cpu)
         => RunChild([executable], args, stdinFile, subscriber, expected, out cpu);
 
     /// <summary>This tool as a command: its apphost, or <c>dotnet Throughput.dll</c>.</summary>
-    private static string[] SelfCommand()
+    internal static string[] SelfCommand()
     {
         var process = Environment.ProcessPath!;
         return Path.GetFileNameWithoutExtension(process) == "dotnet" ? [process, Assembly.GetEntryAssembly()!.Location] : [process];

@@ -114,17 +114,17 @@ public sealed class PublishVerb : IVerb
                     console.Error.WriteLine($"zdmqtt: {e.Message}");
                     return e.Kind == SinkErrorKind.Configuration ? ExitCode.ConfigurationError : ExitCode.ConnectionFailed;
                 }
-                var lines = inputStream is not null ? InputLines.ReadAsync(inputStream, cancellationToken)
-                    : console.OpenInput is { } open ? InputLines.ReadAsync(open(), cancellationToken)
-                    : InputLines.ReadAsync(console.In, cancellationToken);
+                ILineSource source = (inputStream ?? console.OpenInput?.Invoke()) is { } stream
+                    ? new InputLineReader(stream)
+                    : new EnumeratedLineSource(InputLines.ReadAsync(console.In, cancellationToken), cancellationToken);
                 var window = new PublishWindow(sink, runtime.MaxInFlight + runtime.MaxQueuedMessages, RejectedLinePrinter(console));
-                return await PublishAllAsync(sink, window, lines, console, progress, started, cancellationToken).ConfigureAwait(false);
+                return await PublishAllAsync(sink, window, source, console, progress, started, cancellationToken).ConfigureAwait(false);
             }
         }
     }
 
     // The window holds everything the client can take without waiting (in flight plus queued).
-    private static async ValueTask<ExitCode> PublishAllAsync(MqttSink sink, PublishWindow window, IAsyncEnumerable<InputLine> lines,
+    private static async ValueTask<ExitCode> PublishAllAsync(MqttSink sink, PublishWindow window, ILineSource source,
         CliConsole console, bool progress, long started, CancellationToken cancellationToken)
     {
         // A signal completes the sink: it waits a bounded time for what is in flight (not at all without a
@@ -138,14 +138,14 @@ public sealed class PublishVerb : IVerb
         bool inputEnded = false;
         var progressLine = progress ? new ProgressLine(sink, console.Error, console.ErrorIsTerminal) : null;
         progressLine?.Start();
-        var enumerator = lines.GetAsyncEnumerator(cancellationToken);
-        bool readPending = false;
+        bool readPending = false, stopped = false;
         long lineNumber = 0;
         try
         {
-            while (true)
+            while (!stopped)
             {
-                var next = enumerator.MoveNextAsync();
+                // One await per read block; its lines go to the window synchronously while it has room.
+                var next = source.ReadMoreAsync(cancellationToken);
                 bool more;
                 if (next.IsCompleted) more = next.Result;
                 else
@@ -156,13 +156,16 @@ public sealed class PublishVerb : IVerb
                     readPending = false;
                 }
                 if (!more) { inputEnded = true; break; }
-                if (cancellationToken.IsCancellationRequested)
+                while (source.TryReadLine(out var line))
                 {
-                    enumerator.Current.Return(); // read, never sent: part of the unread input
-                    throw new OperationCanceledException(cancellationToken);
+                    if (cancellationToken.IsCancellationRequested)
+                    {
+                        line.Return(); // read, never sent: part of the unread input
+                        throw new OperationCanceledException(cancellationToken);
+                    }
+                    await window.AddAsync(line, ++lineNumber).ConfigureAwait(false);
+                    if (window.Failed > 0) { stopped = true; break; } // the sink gave up: every further message would fail too
                 }
-                await window.AddAsync(enumerator.Current, ++lineNumber).ConfigureAwait(false);
-                if (window.Failed > 0) break; // the sink gave up: every further message would fail too
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -175,7 +178,7 @@ public sealed class PublishVerb : IVerb
         }
         finally
         {
-            if (!readPending) await enumerator.DisposeAsync().ConfigureAwait(false);
+            if (!readPending) source.Dispose();
         }
         await sink.FlushAsync().ConfigureAwait(false); // a partial batch (batchSize) holds the last publishes back
         await window.DrainAsync().ConfigureAwait(false);

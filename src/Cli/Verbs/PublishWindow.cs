@@ -24,11 +24,23 @@ internal sealed class PublishWindow(MqttSink sink, int capacity, Action<long, st
     /// <summary>Why the first failed publish failed.</summary>
     public string? FirstError { get; private set; }
 
-    /// <summary>Hands <paramref name="line"/> to the sink, first waiting for the oldest publish when the window is full.</summary>
-    public async ValueTask AddAsync(InputLine line, long number = 0)
+    /// <summary>Hands <paramref name="line"/> to the sink, first waiting for the oldest publish when the window is full.
+    /// Completes synchronously while there is room or the oldest publish is done already (the steady state).</summary>
+    public ValueTask AddAsync(InputLine line, long number = 0)
     {
         Added++;
-        if (_pending.Count >= capacity) await CompleteOldestAsync().ConfigureAwait(false);
+        if (_pending.Count >= capacity && !TryCompleteOldest()) return AddWhenOldestDoneAsync(line, number);
+        return Publish(line, number);
+    }
+
+    private async ValueTask AddWhenOldestDoneAsync(InputLine line, long number)
+    {
+        await CompleteOldestAsync().ConfigureAwait(false);
+        await Publish(line, number).ConfigureAwait(false);
+    }
+
+    private ValueTask Publish(InputLine line, long number)
+    {
         ValueTask publish;
         try
         {
@@ -39,11 +51,31 @@ internal sealed class PublishWindow(MqttSink sink, int capacity, Action<long, st
         {
             line.Return();
             Record(e, number);
-            return;
+            return ValueTask.CompletedTask;
         }
         _pending.Enqueue((publish, line, number));
         // Already failed (the sink gave up): count it now, so the caller stops reading input at once.
-        if (publish.IsCompleted && !publish.IsCompletedSuccessfully) await DrainAsync().ConfigureAwait(false);
+        return publish.IsCompleted && !publish.IsCompletedSuccessfully ? DrainAsync() : ValueTask.CompletedTask;
+    }
+
+    /// <summary>Completes the oldest publish if it is done, without waiting.</summary>
+    private bool TryCompleteOldest()
+    {
+        if (!_pending.Peek().Publish.IsCompleted) return false;
+        var (publish, line, number) = _pending.Dequeue();
+        try
+        {
+            publish.GetAwaiter().GetResult();
+        }
+        catch (Exception e)
+        {
+            Record(e, number);
+        }
+        finally
+        {
+            line.Return();
+        }
+        return true;
     }
 
     /// <summary>Waits for every outstanding publish.</summary>
