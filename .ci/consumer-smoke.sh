@@ -30,37 +30,12 @@ shopt -u nullglob
 [ ${#found[@]} -eq 1 ] || { echo "FAIL: expected one ZeroDepMqtt.Protocol package in $FEED (run dotnet pack first)" >&2; exit 1; }
 VERSION="$(basename "${found[0]}" .nupkg)"; VERSION="${VERSION#ZeroDepMqtt.Protocol.}"
 
-# nuget.config: the local feed plus the machine's enabled sources, each package pattern mapped to one of them.
-# write_nuget_config <file> <packages folder>
-write_nuget_config() {
-  local sources
-  sources="$(dotnet nuget list source --format short | awk '$1 == "E" {print $2}')"
-  {
-    echo '<?xml version="1.0" encoding="utf-8"?>'
-    echo '<configuration>'
-    echo "  <config><add key=\"globalPackagesFolder\" value=\"$2\" /></config>"
-    echo "  <fallbackPackageFolders><clear /><add key=\"machine\" value=\"${NUGET_PACKAGES:-$HOME/.nuget/packages}\" /></fallbackPackageFolders>"
-    echo '  <packageSources><clear />'
-    echo "    <add key=\"local\" value=\"$FEED\" />"
-    local i=0 s
-    for s in $sources; do echo "    <add key=\"machine$i\" value=\"$s\" />"; i=$((i + 1)); done
-    echo '  </packageSources>'
-    echo '  <packageSourceMapping>'
-    echo '    <packageSource key="local"><package pattern="ZeroDepMqtt.*" /><package pattern="zdmqtt" /></packageSource>'
-    i=0
-    for s in $sources; do
-      echo "    <packageSource key=\"machine$i\"><package pattern=\"*\" /></packageSource>"
-      i=$((i + 1))
-    done
-    echo '  </packageSourceMapping>'
-    echo '</configuration>'
-  } >"$1"
-}
+source "$ROOT/.ci/nuget-config.sh"
 
 APP="$WORK/app"
 mkdir -p "$APP"
 cp "$ROOT/.ci/consumer/Consumer.csproj" "$ROOT/.ci/consumer/Program.cs" "$APP/"
-write_nuget_config "$APP/nuget.config" "$WORK/packages"
+write_nuget_config "$APP/nuget.config" "$WORK/packages" "$FEED"
 
 echo "== consumer: restore ZeroDepMqtt $VERSION from $FEED, dotnet publish with Native AOT"
 dotnet publish "$APP/Consumer.csproj" -c Release -r linux-x64 -p:ZeroDepMqttVersion="$VERSION" -o "$WORK/out" -nologo \
@@ -101,7 +76,7 @@ echo "subscriber received all $((COUNT + 1)) messages"
 
 echo "== dotnet tool install --tool-path from the local feed"
 TOOLS="$WORK/tools"
-write_nuget_config "$WORK/tool-nuget.config" "$WORK/packages"
+write_nuget_config "$WORK/tool-nuget.config" "$WORK/packages" "$FEED"
 dotnet tool install zdmqtt --version "$VERSION" --tool-path "$TOOLS" --configfile "$WORK/tool-nuget.config"
 printf '{"server": "tcp://127.0.0.1:%s", "topic": "%s", "qos": 1, "password": "s3cret-pw", "username": "u"}\n' \
   "$BROKER_PORT" "$TOPIC" >"$WORK/sink.json"
