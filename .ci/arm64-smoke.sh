@@ -38,8 +38,8 @@ SIZE=$(stat -c %s "$BIN")
 echo "linux-arm64 binary: $SIZE bytes ($(awk -v s="$SIZE" 'BEGIN {printf "%.2f", s / 1048576}') MiB)"
 
 # Probe: an invalid configuration must end with exit 2 at once. Under some qemu-user versions the .NET runtime never
-# gets past its start-up (it spins after installing its signal handlers; Debian 12's qemu 7.2 does this here, and
-# .NET does not support running under qemu). Then the run below cannot happen: say so, as a skip with its reason,
+# gets past its start-up (it spins after installing its signal handlers; Debian 12's qemu 7.2 does this here, with a
+# hello-world Native AOT binary too, and .NET does not support running under qemu). Then the run below cannot happen: say so, as a skip with its reason,
 # never as a pass. Any other probe result is a failure.
 QEMU=(qemu-aarch64-static -L /usr/aarch64-linux-gnu)
 echo '{}' >"$WORK/invalid.json"
