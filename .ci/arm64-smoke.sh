@@ -44,12 +44,12 @@ echo "linux-arm64 binary: $SIZE bytes ($(awk -v s="$SIZE" 'BEGIN {printf "%.2f",
 QEMU=(qemu-aarch64-static -L /usr/aarch64-linux-gnu)
 echo '{}' >"$WORK/invalid.json"
 set +e
-timeout 120 "${QEMU[@]}" "$BIN" validate --config "$WORK/invalid.json" >"$WORK/probe.out" 2>&1
+timeout 60 "${QEMU[@]}" "$BIN" validate --config "$WORK/invalid.json" >"$WORK/probe.out" 2>&1
 probe=$?
 set -e
 if [ "$probe" -eq 124 ]; then
   echo "SKIPPED: the arm64 run under qemu: $("${QEMU[0]}" --version | head -1) did not get the binary past .NET"
-  echo "         runtime start-up within 120 s (a known qemu-user limitation; .NET does not support qemu). The arm64"
+  echo "         runtime start-up within 60 s (a known qemu-user limitation; .NET does not support qemu). The arm64"
   echo "         binary was built with zero warnings and checked to be an AArch64 executable; it was not run."
   exit 0
 fi
