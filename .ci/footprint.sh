@@ -79,15 +79,22 @@ yes "$line" | head -n $((RATE / 10)) >"$block"
 # measure_stdin <client-id> <command...>: idle RSS after CONNACK, then RSS after the paced input; sets IDLE PEAK RATE_SEEN.
 measure_stdin() {
   local id="$1"; shift
+  local before
+  before=$(grep -c "as $id " "$BROKER_DIR/mosquitto.log" || true)
   mkfifo "$WORK/in-$id"
   "$@" <"$WORK/in-$id" >/dev/null 2>"$WORK/$id.err" &
   PUB_PID=$!
   exec 3>"$WORK/in-$id"
-  wait_for_text "$BROKER_DIR/mosquitto.log" "New client connected from 127.0.0.1" 20 >/dev/null || true
-  wait_for_text "$BROKER_DIR/mosquitto.log" "as $id " 20 || { echo "$id did not connect" >&2; cat "$WORK/$id.err" >&2; exit 1; }
+  # Connected once the broker logs one more connection of this client id than before (the startup runs used it too).
+  local i seen=no
+  for i in $(seq 1 200); do
+    [ "$(grep -c "as $id " "$BROKER_DIR/mosquitto.log")" -gt "$before" ] && { seen=yes; break; }
+    sleep 0.1
+  done
+  [ "$seen" = yes ] || { echo "$id did not connect" >&2; cat "$WORK/$id.err" >&2; exit 1; }
   sleep 1   # idle after CONNACK: let the process settle before reading its peak
   IDLE=$(hwm "$PUB_PID")
-  local start end i
+  local start end
   start=$(ms_now)
   for i in $(seq 1 $((SECONDS_PUBLISHING * 10))); do
     cat "$block" >&3
@@ -97,9 +104,15 @@ measure_stdin() {
     [ "$now" -lt "$due" ] && sleep "$(awk -v d=$((due - now)) 'BEGIN {printf "%.3f", d / 1000}')"
   done
   end=$(ms_now)
-  PEAK=$(hwm "$PUB_PID")
   RATE_SEEN=$(( RATE / 10 * SECONDS_PUBLISHING * 10 * 1000 / (end - start) ))
+  # End of input: the client still drains its backlog; the high-water mark only grows, so keep sampling until exit.
+  PEAK=$(hwm "$PUB_PID")
   exec 3>&-
+  local h
+  while kill -0 "$PUB_PID" 2>/dev/null; do
+    h=$(hwm "$PUB_PID"); [ "${h:-0}" -gt "$PEAK" ] && PEAK=$h
+    sleep 0.05
+  done
   wait "$PUB_PID" || { echo "$id exited $?:" >&2; cat "$WORK/$id.err" >&2; exit 1; }
   PUB_PID=""
 }
