@@ -31,13 +31,19 @@ ms_now() { date +%s%N | cut -c1-13; }
 
 echo "== building (Native AOT: zdmqtt linux-x64, linux-arm64; the consumer twice; bench/Throughput for MQTTnet)" >&2
 quiet_publish() { dotnet publish "$@" -nologo -v q >"$WORK/publish.log" 2>&1 || { cat "$WORK/publish.log" >&2; exit 1; }; }
-quiet_publish "$ROOT/src/Cli/zdmqtt.csproj" -c Release -r linux-x64 -p:PublishAot=true -o "$WORK/x64"
-ZDMQTT="$WORK/x64/zdmqtt"
-ARM64_SIZE="not built (no aarch64-linux-gnu-gcc: bash test.sh --install-only ci)"
-if command -v aarch64-linux-gnu-gcc >/dev/null 2>&1; then
-  quiet_publish "$ROOT/src/Cli/zdmqtt.csproj" -c Release -r linux-arm64 -p:PublishAot=true -o "$WORK/arm64"
-  ARM64_SIZE="$(stat -c %s "$WORK/arm64/zdmqtt") bytes ($(mib "$(stat -c %s "$WORK/arm64/zdmqtt")"))"
+# Prebuilt binaries may be given (ZDMQTT_X64, ZDMQTT_ARM64, CONSUMER_PLAIN, CONSUMER_CERT: paths) to skip their builds.
+ZDMQTT="${ZDMQTT_X64:-}"
+if [ -z "$ZDMQTT" ]; then
+  quiet_publish "$ROOT/src/Cli/zdmqtt.csproj" -c Release -r linux-x64 -p:PublishAot=true -o "$WORK/x64"
+  ZDMQTT="$WORK/x64/zdmqtt"
 fi
+ARM64="${ZDMQTT_ARM64:-}"
+if [ -z "$ARM64" ] && command -v aarch64-linux-gnu-gcc >/dev/null 2>&1; then
+  quiet_publish "$ROOT/src/Cli/zdmqtt.csproj" -c Release -r linux-arm64 -p:PublishAot=true -o "$WORK/arm64"
+  ARM64="$WORK/arm64/zdmqtt"
+fi
+ARM64_SIZE="not built (no aarch64-linux-gnu-gcc: bash test.sh --install-only ci)"
+[ -n "$ARM64" ] && ARM64_SIZE="$(stat -c %s "$ARM64") bytes ($(mib "$(stat -c %s "$ARM64")"))"
 # The consumer, from the packages in ./artifacts (packed here when missing), through .ci/consumer-smoke.sh's config.
 ls "$ROOT"/artifacts/ZeroDepMqtt.Transport.*.nupkg >/dev/null 2>&1 || dotnet pack "$ROOT/ZeroDepMqtt.sln" -c Release -v q >/dev/null
 VERSION="$(basename "$(ls "$ROOT"/artifacts/ZeroDepMqtt.Protocol.[0-9]*.nupkg)" .nupkg)"; VERSION="${VERSION#ZeroDepMqtt.Protocol.}"
@@ -45,8 +51,12 @@ mkdir -p "$WORK/consumer"
 cp "$ROOT/.ci/consumer/Consumer.csproj" "$ROOT/.ci/consumer/Program.cs" "$WORK/consumer/"
 source "$ROOT/.ci/nuget-config.sh"
 write_nuget_config "$WORK/consumer/nuget.config" "$WORK/packages" "$ROOT/artifacts"
+CONSUMER_PLAIN="${CONSUMER_PLAIN:-$WORK/consumer-plain/Consumer}"
+CONSUMER_CERT="${CONSUMER_CERT:-$WORK/consumer-cert/Consumer}"
 for variant in plain cert; do
   cert=false; [ "$variant" = cert ] && cert=true
+  [ "$variant" = plain ] && [ -x "$CONSUMER_PLAIN" ] && continue
+  [ "$variant" = cert ] && [ -x "$CONSUMER_CERT" ] && continue
   quiet_publish "$WORK/consumer/Consumer.csproj" -c Release -r linux-x64 -p:ZeroDepMqttVersion="$VERSION" \
     -p:WithSink=false -p:WithClientCert=$cert -o "$WORK/consumer-$variant" "-p:IntermediateOutputPath=$WORK/obj-$variant/" \
     "-p:OutputPath=$WORK/bin-$variant/"
@@ -147,5 +157,5 @@ echo "| start to exit, no messages (median of 5) | $ZD_START ms | $MP_START ms |
 echo
 echo "| consumer app (Native AOT, linux-x64, packages from ./artifacts) | binary |"
 echo "| --- | --- |"
-echo "| MqttClient, plain TCP only | $(stat -c %s "$WORK/consumer-plain/Consumer") bytes ($(mib "$(stat -c %s "$WORK/consumer-plain/Consumer")")) |"
-echo "| MqttClient with a PEM client-certificate path | $(stat -c %s "$WORK/consumer-cert/Consumer") bytes ($(mib "$(stat -c %s "$WORK/consumer-cert/Consumer")")) |"
+echo "| MqttClient, plain TCP only | $(stat -c %s "$CONSUMER_PLAIN") bytes ($(mib "$(stat -c %s "$CONSUMER_PLAIN")")) |"
+echo "| MqttClient with a PEM client-certificate path | $(stat -c %s "$CONSUMER_CERT") bytes ($(mib "$(stat -c %s "$CONSUMER_CERT")")) |"
