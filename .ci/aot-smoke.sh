@@ -11,16 +11,8 @@ cleanup() { stop_processes; rm -rf "$BROKER_DIR"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Native AOT links with clang and needs zlib; a fresh CI machine may lack both.
-need=()
-command -v clang >/dev/null 2>&1 || need+=(clang)
-dpkg -s zlib1g-dev >/dev/null 2>&1 || need+=(zlib1g-dev)
-if [ ${#need[@]} -gt 0 ]; then
-  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  echo "installing: ${need[*]}"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+# clang and zlib1g-dev (the AOT link) and Mosquitto come from test.sh's one list of prerequisites.
+bash "$ROOT/test.sh" --install-only
 ensure_mosquitto
 
 OUT="$BROKER_DIR/aot"
