@@ -11,14 +11,15 @@ namespace ZeroDepMqtt.Cli.Verbs;
 /// at QoS 0, written with no connection lost after it) and the input was read to its end.
 /// </summary>
 internal sealed class PublishSummary(SinkSettings settings, SinkCompletion completion, long read, bool inputEnded,
-    string? inputError, string? firstPublishError, TimeSpan elapsed)
+    string? inputError, string? firstPublishError, TimeSpan elapsed, long? notAccepted = null)
 {
     private bool Qos0 => settings.Qos == QualityOfService.AtMostOnce;
 
     private string Done => Qos0 ? "written" : "acknowledged";
 
-    /// <summary>Lines read but never accepted by the sink (it had stopped or was completing).</summary>
-    public long NotSent => Math.Max(0, read - completion.Sent);
+    /// <summary>Lines read but never accepted by the sink (it had stopped or was completing). With shaping options a
+    /// line can become several messages or share one (batches), so the window counts refused lines itself.</summary>
+    public long NotSent => notAccepted ?? Math.Max(0, read - completion.Sent);
 
     /// <summary>Whether the run did everything it was asked and the broker confirmed it as far as the QoS can.</summary>
     public bool Succeeded => inputEnded && inputError is null && NotSent == 0 && completion.AllAcknowledged

@@ -185,7 +185,8 @@ public sealed class PublishVerb : IVerb
         var completion = await sink.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
         if (progressLine is not null) await progressLine.DisposeAsync().ConfigureAwait(false);
 
-        var summary = new PublishSummary(sink.Settings, completion, window.Added, inputEnded, inputError, window.FirstError, Stopwatch.GetElapsedTime(started));
+        var summary = new PublishSummary(sink.Settings, completion, window.Added, inputEnded, inputError, window.FirstError, Stopwatch.GetElapsedTime(started),
+            sink.Settings.ShapesMessages ? window.NotAccepted : null);
         foreach (var line in summary.Lines()) console.Error.WriteLine(line);
         string shaped = ShapingSummary(sink, window);
         if (shaped.Length > 0) console.Error.WriteLine($"zdmqtt: shaping{shaped}");

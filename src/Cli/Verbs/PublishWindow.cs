@@ -18,6 +18,9 @@ internal sealed class PublishWindow(MqttSink sink, int capacity, Action<long, st
     /// <summary>Lines handed to <see cref="AddAsync"/>.</summary>
     public long Added { get; private set; }
 
+    /// <summary>Lines the sink refused to take at all (it had stopped or was completing).</summary>
+    public long NotAccepted { get; private set; }
+
     /// <summary>Publishes that failed.</summary>
     public long Failed { get; private set; }
 
@@ -50,6 +53,7 @@ internal sealed class PublishWindow(MqttSink sink, int capacity, Action<long, st
         catch (Exception e)
         {
             line.Return();
+            if (e is not MqttSinkException { Kind: SinkErrorKind.InvalidMessage }) NotAccepted++;
             Record(e, number);
             return ValueTask.CompletedTask;
         }
