@@ -14,7 +14,16 @@ internal static class BrokerConnection
     public static async ValueTask<(Socket Socket, Stream Stream)> OpenAsync(BrokerAddress broker, Tls.TlsConnector? tls, MqttClientOptions options, CancellationToken cancellationToken)
     {
         if (broker.UseTls && tls is null) throw new InvalidOperationException($"no TLS connector for {broker}");
-        var proxy = options.HttpProxy ?? (options.HttpProxyFromEnvironment ? HttpProxy.FromEnvironment(broker) : null);
+        HttpProxy? proxy;
+        try
+        {
+            proxy = options.HttpProxy ?? (options.HttpProxyFromEnvironment ? HttpProxy.FromEnvironment(broker) : null);
+        }
+        catch (FormatException e)
+        {
+            // A malformed HTTPS_PROXY is a connection failure to report (and retry after the variable is fixed), not a crash.
+            throw new HttpProxyException(e.Message, innerException: e);
+        }
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         Stream? stream = null;
         try

@@ -9,7 +9,8 @@ namespace ZeroDepMqtt.Transport.Connections;
 /// <summary>
 /// The client side of the WebSocket opening handshake (RFC 6455 §4) over a stream we connected ourselves (TCP, proxy
 /// tunnel, TLS), so every TLS option, client certificates included, applies to <c>wss://</c>. MQTT then travels in
-/// binary messages; one MQTT packet may span several of them, and one message may hold several packets.
+/// binary messages (<see cref="MqttWebSocketStream"/>); one MQTT packet may span several of them, and one message may
+/// hold several packets.
 /// </summary>
 internal static class WebSocketUpgrade
 {
@@ -60,6 +61,6 @@ internal static class WebSocketUpgrade
             // MQTT's own keep-alive (PINGREQ) already proves the connection alive.
             KeepAliveInterval = TimeSpan.Zero,
         });
-        return WebSocketStream.Create(socket, WebSocketMessageType.Binary, ownsWebSocket: true);
+        return new MqttWebSocketStream(socket, transport, broker.ToString());
     }
 }
