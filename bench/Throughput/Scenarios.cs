@@ -28,7 +28,7 @@ internal static class Scenarios
         {
             Console.Error.WriteLine($"connections: {label}, {connections} × {seconds} s …");
             var args = new WorkerArgs(client, broker.Port, $"conn/{client}", QualityOfService.AtLeastOnce, 64, connections, seconds, 0);
-            var line = RunWorker(args, "CONN", TimeSpan.FromSeconds(seconds + 300));
+            var line = RunWorker(args, "CONN", TimeSpan.FromSeconds(seconds * 6 + 600)); // generous: a starved machine stretches every phase
             if (line is null) { sb.AppendLine($"| {label} | failed | | | | | | | | |"); continue; }
             var f = line.Split(' ');
             double D(int i) => double.Parse(f[i], CultureInfo.InvariantCulture);
