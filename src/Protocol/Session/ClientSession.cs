@@ -131,17 +131,17 @@ public sealed partial class ClientSession
             Recycle(m);
             return PublishCancelOutcome.Removed;
         }
-        if (Detach(_awaitingAck, state, copyPayload: true) || Detach(_awaitingComp, state, copyPayload: false)) return PublishCancelOutcome.Detached;
+        if (Detach(_awaitingAck, state) || Detach(_awaitingComp, state)) return PublishCancelOutcome.Detached;
         return PublishCancelOutcome.NotFound;
     }
 
-    private static bool Detach(MessageList list, object state, bool copyPayload)
+    private static bool Detach(MessageList list, object state)
     {
         for (var m = list.Head; m is not null; m = m.Next)
         {
             if (!ReferenceEquals(m.State, state)) continue;
-            // Past PUBREC the payload is never read again (MQTT-4.3.3-1); before, a re-send reads it.
-            if (copyPayload) m.Payload = m.Payload.ToArray();
+            // Even past PUBREC: a broker that lost the session gets the PUBLISH again (ScheduleResend), which reads it.
+            m.Payload = m.Payload.ToArray();
             m.State = null;
             return true;
         }
