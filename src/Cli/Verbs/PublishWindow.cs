@@ -21,10 +21,10 @@ internal sealed class PublishWindow(MqttSink sink, int capacity)
     /// <summary>Why the first failed publish failed.</summary>
     public string? FirstError { get; private set; }
 
-    /// <summary>Hands <paramref name="line"/> to the sink, first waiting for the oldest publish when the window is full.</summary>
-    public async ValueTask AddAsync(InputLine line)
+    /// <summary>Hands <paramref name="line"/> to the sink, first waiting for the oldest publish when the window is full;
+    /// false (the line not counted) when the sink no longer accepts messages because it is completing.</summary>
+    public async ValueTask<bool> AddAsync(InputLine line)
     {
-        Added++;
         if (_pending.Count >= capacity) await CompleteOldestAsync().ConfigureAwait(false);
         ValueTask publish;
         try
@@ -32,15 +32,24 @@ internal sealed class PublishWindow(MqttSink sink, int capacity)
             // No token: a cancelled await would leave the sink reading a buffer we had returned. Ctrl-C completes the sink instead.
             publish = sink.PublishAsync(line.Memory, CancellationToken.None);
         }
+        catch (InvalidOperationException)
+        {
+            // A signal completed the sink between reading this line and publishing it: it stays unread input.
+            line.Return();
+            return false;
+        }
         catch (Exception e)
         {
+            Added++;
             line.Return();
             Record(e);
-            return;
+            return true;
         }
+        Added++;
         _pending.Enqueue((publish, line));
         // Already failed (the sink gave up): count it now, so the caller stops reading input at once.
         if (publish.IsCompleted && !publish.IsCompletedSuccessfully) await DrainAsync().ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>Waits for every outstanding publish.</summary>
