@@ -77,7 +77,8 @@ public static class CommandLine
             "  -h, --help  show help (also: zdmqtt <command> --help)",
             "  --version   show the version",
             "",
-            "Exit codes: 0 success, 1 other failure (e.g. bad command line), 2 configuration error, 3 could not connect.",
+            "Exit codes: 0 success, 1 other failure (e.g. bad command line), 2 configuration error, 3 could not connect,",
+            "  130/143 stopped by SIGINT/SIGTERM.",
             "Options reference: docs/configuration.md",
         ]);
         return string.Join(Environment.NewLine, lines) + Environment.NewLine;

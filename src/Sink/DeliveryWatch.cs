@@ -74,7 +74,8 @@ internal sealed class DeliveryWatch : IDisposable
         {
             long ack = _client.Metrics.Acknowledged;
             Interlocked.Increment(ref _connectionsLost);
-            if (reason == MqttCloseReason.BrokerClosed && _connectedAt != 0 && Stopwatch.GetElapsedTime(_connectedAt) < QuickClose)
+            // A takeover shows as the broker closing the socket, or as a reset when we were writing at that moment.
+            if (reason is MqttCloseReason.BrokerClosed or MqttCloseReason.NetworkError && _connectedAt != 0 && Stopwatch.GetElapsedTime(_connectedAt) < QuickClose)
                 Interlocked.Increment(ref _quickCloses);
             _connectedAt = 0;
             if (_settings.Qos == QualityOfService.AtMostOnce) WrittenBeforeConnectionLoss += Math.Max(0, ack - _ackAtConnect);

@@ -153,6 +153,8 @@ public sealed partial class MqttSink : IAsyncDisposable
         // A timer, not the client's reconnect policy: it also ends an attempt that hangs (a silent host).
         giveUp.CancelAfter(limit);
         var connecting = _client;
+        var start = new StartWatch(broker, giveUp);
+        _client.ConnectionLost += start.OnConnectionLost;
         try
         {
             if (_runtime.DiscardPreviousSession)
@@ -161,6 +163,7 @@ public sealed partial class MqttSink : IAsyncDisposable
                 // the session the sink then keeps (clean session off) starts empty. One connection with clean session
                 // on for the whole run would lose the broker's QoS 2 state when it drops (duplicates after a resend).
                 await using var clean = new MqttClient(_clientOptions with { CleanSession = true });
+                clean.ConnectionLost += start.OnConnectionLost;
                 connecting = clean;
                 await clean.ConnectAsync(giveUp.Token).ConfigureAwait(false);
                 await clean.DisconnectAsync(giveUp.Token).ConfigureAwait(false);
@@ -171,8 +174,9 @@ public sealed partial class MqttSink : IAsyncDisposable
         catch (OperationCanceledException) when (giveUp.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             string last = connecting.LastCloseError?.Message ?? "no connection attempt finished";
+            if (start.Verdict is { } verdict) throw new MqttSinkException(SinkErrorKind.Unreachable, $"could not connect to {broker}: {verdict} (last error: {last})");
             throw new MqttSinkException(SinkErrorKind.Unreachable,
-                $"could not connect to {broker} within {Seconds(limit)} s (last error: {last})");
+                $"could not connect to {broker} within {Seconds(limit)} s (last error: {last}){start.Hint}");
         }
         catch (MqttConnectionRefusedException e)
         {
@@ -189,6 +193,10 @@ public sealed partial class MqttSink : IAsyncDisposable
         catch (TlsConfigurationException e)
         {
             throw new MqttSinkException(SinkErrorKind.Configuration, e.Message, e);
+        }
+        finally
+        {
+            _client.ConnectionLost -= start.OnConnectionLost;
         }
     }
 

@@ -14,12 +14,15 @@ public sealed class TestFiles : IDisposable
     /// <summary>A fixed "now" for SAS expiry checks: 2025-01-01T00:00:00Z.</summary>
     public static readonly DateTimeOffset Now = new(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
+    // Valid for the fixed clock of in-process checks and for the real clock of the built zdmqtt alike.
+    private static readonly DateTimeOffset ValidUntil = (DateTimeOffset.UtcNow > Now ? DateTimeOffset.UtcNow : Now).AddYears(1);
+
     public TestFiles()
     {
         Dir = Directory.CreateTempSubdirectory("zdmqtt-sink-tests-").FullName;
         using var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest("CN=zdmqtt test client", ec, HashAlgorithmName.SHA256);
-        using var cert = request.CreateSelfSigned(Now.AddDays(-1), Now.AddYears(1));
+        using var cert = request.CreateSelfSigned(Now.AddDays(-1), ValidUntil);
         Write("cert.pem", cert.ExportCertificatePem() + "\n");
         Write("ca.pem", cert.ExportCertificatePem() + "\n");
         Write("key.pem", ec.ExportPkcs8PrivateKeyPem() + "\n");
@@ -30,8 +33,13 @@ public sealed class TestFiles : IDisposable
         Write("key-rsa.pem", rsa.ExportRSAPrivateKeyPem() + "\n");
         // Its own certificate: the config check requires that a key matches its certificate.
         using var rsaCert = new CertificateRequest("CN=zdmqtt test rsa client", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
-            .CreateSelfSigned(Now.AddDays(-1), Now.AddYears(1));
+            .CreateSelfSigned(Now.AddDays(-1), ValidUntil);
         Write("cert-rsa.pem", rsaCert.ExportCertificatePem() + "\n");
+        using var expired = request.CreateSelfSigned(Now.AddYears(-2), Now.AddDays(-1));
+        Write("cert-expired.pem", expired.ExportCertificatePem() + "\n");
+        using var future = request.CreateSelfSigned(Now.AddDays(1), Now.AddYears(1));
+        Write("cert-future.pem", future.ExportCertificatePem() + "\n");
+        Write("ca-garbage.pem", "-----BEGIN CERTIFICATE-----\nthis is not base64 at all!!\n-----END CERTIFICATE-----\n");
         File.WriteAllBytes(Path.Combine(Dir, "cert.der"), cert.RawData);
         Write("empty.pem", "");
         Write("notpem.txt", "just some text, no armour\n");
@@ -42,6 +50,15 @@ public sealed class TestFiles : IDisposable
         Directory.CreateDirectory(Path.Combine(Dir, "keys"));
         File.Copy(Path.Combine(Dir, "cert.pem"), Path.Combine(Dir, "keys", "d3807d9fa5-certificate.pem"));
         File.Copy(Path.Combine(Dir, "key.pem"), Path.Combine(Dir, "keys", "d3807d9fa5-private.pem.key"));
+
+        // Private keys as they should be kept: readable by the owner only (a looser mode is a warning).
+        File.Copy(Path.Combine(Dir, "key.pem"), Path.Combine(Dir, "key-open.pem"));
+        if (!OperatingSystem.IsWindows())
+        {
+            foreach (var key in new[] { "key.pem", "key-ec.pem", "key-enc.pem", "key-rsa.pem", Path.Combine("keys", "d3807d9fa5-private.pem.key") })
+                File.SetUnixFileMode(Path.Combine(Dir, key), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            File.SetUnixFileMode(Path.Combine(Dir, "key-open.pem"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        }
 
         Write("empty.json", "");
         Write("blank.json", "  \n\t\n");

@@ -46,17 +46,20 @@ public sealed class PublishVerb : IVerb
           -c, --config <file>          the configuration file (JSON); relative TLS file paths start
                                        at the working directory
           -i, --input <file>           read lines from this file instead of stdin ("-": stdin)
-          --progress                   print "sent, acknowledged, rate" to stderr every second
+          --progress                   print "sent, queued, acknowledged, rate" to stderr every second
                                        (the default when stderr is a terminal)
           --give-up-after <seconds>    stop when the broker cannot be reached for this long, at the
-                                       start or after a connection dropped (default: 30)
+                                       start or after a connection dropped, or acknowledges nothing
+                                       for this long while messages are outstanding (default: 30)
           -h, --help                   show this help
 
         Output: warnings, progress and a summary on stderr; nothing on stdout.
-        Exit codes: 0 every message delivered at its QoS; 1 some message not delivered (the count
-        and the reason are printed), a bad command line or input; 2 configuration errors;
-        3 could not connect (unreachable until the give-up time, TLS failure, or refused by the
-        broker: the CONNACK reason is printed, e.g. "not authorized").
+        Exit codes: 0 every message acknowledged (QoS 1/2) or written with a clean DISCONNECT after
+        it (QoS 0); 1 some message not (the counts and the reason are printed: another client with
+        this client id, no acknowledgement for the give-up time, a dropped connection), a bad command
+        line or input; 2 configuration errors; 3 could not connect (unreachable until the give-up
+        time, TLS failure, or refused by the broker: the CONNACK reason is printed); 130/143 stopped
+        by SIGINT/SIGTERM after waiting up to 10 s for what was in flight.
         """;
 
     /// <inheritdoc/>
@@ -163,8 +166,8 @@ public sealed class PublishVerb : IVerb
                         line.Return(); // read, never sent: part of the unread input
                         throw new OperationCanceledException(cancellationToken);
                     }
-                    await window.AddAsync(line, ++lineNumber).ConfigureAwait(false);
-                    if (window.Failed > 0) { stopped = true; break; } // the sink gave up: every further message would fail too
+                    // false: the sink is completing (only a signal does that); Failed: the sink gave up, every further message would fail too
+                    if (!await window.AddAsync(line, ++lineNumber).ConfigureAwait(false) || window.Failed > 0) { stopped = true; break; }
                 }
             }
         }
@@ -180,13 +183,15 @@ public sealed class PublishVerb : IVerb
         {
             if (!readPending) source.Dispose();
         }
+        // The signal may have stopped the sink first: the loop then ended on a refused or failed publish.
+        if (cancellationToken.IsCancellationRequested && !inputEnded) inputError ??= "cancelled (signal): stopped reading the input";
         await sink.FlushAsync().ConfigureAwait(false); // a partial batch (batchSize) holds the last publishes back
         await window.DrainAsync().ConfigureAwait(false);
         var completion = await sink.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
         if (progressLine is not null) await progressLine.DisposeAsync().ConfigureAwait(false);
 
         var summary = new PublishSummary(sink.Settings, completion, window.Added, inputEnded, inputError, window.FirstError, Stopwatch.GetElapsedTime(started),
-            sink.Settings.ShapesMessages ? window.NotAccepted : null);
+            sink.Settings.ShapesMessages ? 0 : null);
         foreach (var line in summary.Lines()) console.Error.WriteLine(line);
         string shaped = ShapingSummary(sink, window);
         if (shaped.Length > 0) console.Error.WriteLine($"zdmqtt: shaping{shaped}");

@@ -18,31 +18,28 @@ internal sealed class PublishWindow(MqttSink sink, int capacity, Action<long, st
     /// <summary>Lines handed to <see cref="AddAsync"/>.</summary>
     public long Added { get; private set; }
 
-    /// <summary>Lines the sink refused to take at all (it had stopped or was completing).</summary>
-    public long NotAccepted { get; private set; }
-
     /// <summary>Publishes that failed.</summary>
     public long Failed { get; private set; }
 
     /// <summary>Why the first failed publish failed.</summary>
     public string? FirstError { get; private set; }
 
-    /// <summary>Hands <paramref name="line"/> to the sink, first waiting for the oldest publish when the window is full.
-    /// Completes synchronously while there is room or the oldest publish is done already (the steady state).</summary>
-    public ValueTask AddAsync(InputLine line, long number = 0)
+    /// <summary>Hands <paramref name="line"/> to the sink, first waiting for the oldest publish when the window is full;
+    /// false (the line not counted) when the sink no longer accepts messages because it is completing. Completes
+    /// synchronously while there is room or the oldest publish is done already (the steady state).</summary>
+    public ValueTask<bool> AddAsync(InputLine line, long number = 0)
     {
-        Added++;
         if (_pending.Count >= capacity && !TryCompleteOldest()) return AddWhenOldestDoneAsync(line, number);
         return Publish(line, number);
     }
 
-    private async ValueTask AddWhenOldestDoneAsync(InputLine line, long number)
+    private async ValueTask<bool> AddWhenOldestDoneAsync(InputLine line, long number)
     {
         await CompleteOldestAsync().ConfigureAwait(false);
-        await Publish(line, number).ConfigureAwait(false);
+        return await Publish(line, number).ConfigureAwait(false);
     }
 
-    private ValueTask Publish(InputLine line, long number)
+    private ValueTask<bool> Publish(InputLine line, long number)
     {
         ValueTask publish;
         try
@@ -50,16 +47,29 @@ internal sealed class PublishWindow(MqttSink sink, int capacity, Action<long, st
             // No token: a cancelled await would leave the sink reading a buffer we had returned. Ctrl-C completes the sink instead.
             publish = sink.PublishAsync(line.Memory, CancellationToken.None);
         }
+        catch (InvalidOperationException)
+        {
+            // A signal completed the sink between reading this line and publishing it: it stays unread input.
+            line.Return();
+            return ValueTask.FromResult(false);
+        }
         catch (Exception e)
         {
+            Added++;
             line.Return();
-            if (e is not MqttSinkException { Kind: SinkErrorKind.InvalidMessage }) NotAccepted++;
             Record(e, number);
-            return ValueTask.CompletedTask;
+            return ValueTask.FromResult(true);
         }
+        Added++;
         _pending.Enqueue((publish, line, number));
         // Already failed (the sink gave up): count it now, so the caller stops reading input at once.
-        return publish.IsCompleted && !publish.IsCompletedSuccessfully ? DrainAsync() : ValueTask.CompletedTask;
+        return publish.IsCompleted && !publish.IsCompletedSuccessfully ? DrainThenTrueAsync() : ValueTask.FromResult(true);
+    }
+
+    private async ValueTask<bool> DrainThenTrueAsync()
+    {
+        await DrainAsync().ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>Completes the oldest publish if it is done, without waiting.</summary>

@@ -10,6 +10,5 @@ internal sealed class ConfigContext
 
     public static ConfigContext Current() => new() { BaseDirectory = Environment.CurrentDirectory };
 
-    private static Stream DefaultOpen(string path)
-        => new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+    private static Stream DefaultOpen(string path) => RegularFile.OpenRead(path);
 }

@@ -58,11 +58,37 @@ internal static class PemFileCheck
                 problems.Error(option, $"{subject} holds no private key; expected a \"-----BEGIN PRIVATE KEY-----\", \"RSA PRIVATE KEY\" or \"EC PRIVATE KEY\" block");
             return null;
         }
-        if (hasCertificate) return new Checked(full, false);
+        if (hasCertificate)
+        {
+            // Every certificate block must decode, as the connection will need it to (a CA bundle with garbage
+            // between the markers passed the marker check and failed only at connect time).
+            try
+            {
+                var certificates = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+                certificates.ImportFromPem(text);
+                int blocks = CountOf(text, BeginCertificate), decoded = certificates.Count;
+                foreach (var certificate in certificates) certificate.Dispose();
+                // ImportFromPem skips a block whose base64 does not decode; the connection would miss that certificate.
+                if (decoded < blocks) throw new System.Security.Cryptography.CryptographicException($"{blocks - decoded} of {blocks} \"{BeginCertificate}\" block(s) are not valid base64 DER");
+            }
+            catch (System.Security.Cryptography.CryptographicException e)
+            {
+                problems.Error(option, $"{subject} has a certificate block that does not decode ({e.Message.TrimEnd('.')}); re-export the file as PEM");
+                return null;
+            }
+            return new Checked(full, false);
+        }
         if (hasKey && kind == PemKind.ClientCertificate)
             problems.Error(option, $"{subject} holds a private key, not a certificate; are certificationPath and privateKeyPath swapped?");
         else
             problems.Error(option, $"{subject} holds no certificate; expected a \"{BeginCertificate}\" block");
         return null;
+    }
+
+    private static int CountOf(string text, string marker)
+    {
+        int count = 0;
+        for (int at = text.IndexOf(marker, StringComparison.Ordinal); at >= 0; at = text.IndexOf(marker, at + marker.Length, StringComparison.Ordinal)) count++;
+        return count;
     }
 }

@@ -37,6 +37,8 @@ internal static class TlsChecks
 
         if (keyFile is { } k)
         {
+            if (!OperatingSystem.IsWindows() && ReadableByOthers(k.FullPath) is { } mode)
+                p.Warn(N.PrivateKeyPath, $"\"{key}\" can be read by other users (mode {mode}); restrict it with chmod 600, as ssh requires for its keys");
             if (k.Encrypted && string.IsNullOrEmpty(o.PrivateKeyPassphrase))
                 p.Error(N.PrivateKeyPath, $"\"{key}\" is encrypted; set privateKeyPassphrase");
             else if (!k.Encrypted && o.PrivateKeyPassphrase is not null)
@@ -46,10 +48,25 @@ internal static class TlsChecks
             p.Warn(N.RootCaPath, "is ignored because insecureSkipVerify is true (no server certificate is checked)");
 
         if (certFile is { } c && keyFile is { } kf && p.Errors.Count == errorsBefore)
-            CertificateKeyMatch(c.FullPath, kf.FullPath, o.PrivateKeyPassphrase, p);
+            CertificateKeyMatch(c.FullPath, kf.FullPath, o.PrivateKeyPassphrase, cert!, context.Time, p);
 
         if (p.Errors.Count > errorsBefore) return null;
         return new Files(certFile?.FullPath, keyFile?.FullPath, caFile?.FullPath);
+    }
+
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static string? ReadableByOthers(string path)
+    {
+        try
+        {
+            var mode = File.GetUnixFileMode(path);
+            const UnixFileMode others = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
+            return (mode & others) == 0 ? null : Convert.ToString((int)mode & 0x1FF, 8).PadLeft(4, '0');
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     // eKuiper treats "" as "not set" for file options.
@@ -60,11 +77,18 @@ internal static class TlsChecks
     /// or an unsupported key type is a config error before any connection. Transport's messages name the files,
     /// never key material or the passphrase.
     /// </summary>
-    private static void CertificateKeyMatch(string certPath, string keyPath, string? passphrase, ProblemList p)
+    private static void CertificateKeyMatch(string certPath, string keyPath, string? passphrase, string given, TimeProvider time, ProblemList p)
     {
         try
         {
-            using var _ = ZeroDepMqtt.Transport.Tls.PemClientCertificate.Load(certPath, keyPath, passphrase);
+            using var pair = ZeroDepMqtt.Transport.Tls.PemClientCertificate.Load(certPath, keyPath, passphrase);
+            // A broker refuses a client certificate outside its validity period, with nothing better than a failed handshake.
+            var now = time.GetUtcNow().UtcDateTime;
+            var certificate = pair.Certificate;
+            if (certificate.NotAfter.ToUniversalTime() < now)
+                p.Error(N.CertificationPath, $"\"{given}\" expired on {certificate.NotAfter.ToUniversalTime():yyyy-MM-dd HH:mm} UTC; the broker would refuse it");
+            else if (certificate.NotBefore.ToUniversalTime() > now)
+                p.Error(N.CertificationPath, $"\"{given}\" is not valid before {certificate.NotBefore.ToUniversalTime():yyyy-MM-dd HH:mm} UTC; the broker would refuse it (is the clock right?)");
         }
         catch (ZeroDepMqtt.Transport.Tls.TlsConfigurationException e)
         {

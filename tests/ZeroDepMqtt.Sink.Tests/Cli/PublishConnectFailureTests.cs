@@ -66,6 +66,21 @@ public sealed class PublishTlsTests(TlsMosquittoFixture fixture, TestFiles files
     }
 
     [Fact]
+    public async Task Plain_tcp_to_the_tls_port_exits_3_at_once_with_a_hint()
+    {
+        var broker = fixture.Broker;
+        await output.OnFailureAsync(broker, async () =>
+        {
+            files.Write("plain-to-tls.json", $$"""{"server": "tcp://127.0.0.1:{{broker.Port}}", "topic": "t", "qos": 1}""");
+            // The default give-up time (30 s) is not waited for: three resets right after CONNECT end the start.
+            var run = await Zdmqtt.InProcessAsync("x\n", "publish", "-c", files.PathOf("plain-to-tls.json"), "--give-up-after", "600");
+
+            Assert.True(run.Code == 3, run.ToString());
+            Assert.Contains($"is this a TLS port? use ssl://127.0.0.1:{broker.Port}", run.Err);
+        });
+    }
+
+    [Fact]
     public async Task Another_ca_as_root_exits_3()
     {
         var broker = fixture.Broker;

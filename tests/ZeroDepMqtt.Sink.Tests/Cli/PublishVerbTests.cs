@@ -115,6 +115,30 @@ public sealed class PublishVerbTests(PlainMosquittoFixture fixture, TestFiles fi
     }
 
     [Fact]
+    public async Task An_http_server_is_reported_as_not_an_mqtt_broker()
+    {
+        using var http = new TcpListener(IPAddress.Loopback, 0);
+        http.Start();
+        using var stop = new CancellationTokenSource();
+        var serving = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                using var client = await http.AcceptTcpClientAsync(stop.Token);
+                await client.GetStream().WriteAsync("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"u8.ToArray(), stop.Token);
+            }
+        });
+        int port = ((IPEndPoint)http.LocalEndpoint).Port;
+        files.Write("pub-http.json", $$"""{"server": "tcp://127.0.0.1:{{port}}", "topic": "t", "qos": 1}""");
+        var run = await Zdmqtt.InProcessAsync("x\n", "publish", "-c", files.PathOf("pub-http.json"), "--give-up-after", "600");
+        stop.Cancel();
+        await serving.ContinueWith(_ => { }, TaskScheduler.Default);
+
+        Assert.True(run.Code == 3, run.ToString());
+        Assert.Contains("not an MQTT broker", run.Err);
+    }
+
+    [Fact]
     public async Task A_directory_as_input_says_it_is_a_directory()
     {
         var run = await Zdmqtt.InProcessAsync("", "publish", "-c", Config("pub-dirinput.json", "t", 0), "--input", files.Dir);
