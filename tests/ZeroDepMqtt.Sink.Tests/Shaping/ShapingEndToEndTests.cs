@@ -61,7 +61,7 @@ public sealed class ShapingEndToEndTests(PlainMosquittoFixture fixture, TestFile
         await output.OnFailureAsync(Broker, async () =>
         {
             await using var sub = await MosquittoSub.StartAsync(Broker, "e2e/api/#", qos: 1);
-            var settings = MqttSinkConfig.Parse($$"""{"server": "tcp://{{Broker.Host}}:{{Broker.Port}}", "qos": 1, "topic": "e2e/api/{{.id}}", "omitIfEmpty": true, "excludeFields": ["secret", "id"]}""").GetSettingsOrThrow();
+            var settings = MqttSinkConfig.Parse($$$"""{"server": "tcp://{{{Broker.Host}}}:{{{Broker.Port}}}", "qos": 1, "topic": "e2e/api/{{.id}}", "omitIfEmpty": true, "excludeFields": ["secret", "id"]}""").GetSettingsOrThrow();
             await using var sink = new MqttSink(settings);
             await sink.StartAsync();
 
