@@ -22,7 +22,7 @@ public sealed class WarningTests(TestFiles files) : IClassFixture<TestFiles>
     [Fact]
     public void EKuiper_rule_properties_get_their_own_warning()
         => Assert.Contains("is an eKuiper rule property, not an MQTT option of this sink; ignored",
-            SingleWarning(Parse("""{"server": "tcp://h", "topic": "t", "sendSingle": true}"""), "sendSingle").Message);
+            SingleWarning(Parse("""{"server": "tcp://h", "topic": "t", "bufferLength": 1024}"""), "bufferLength").Message);
 
     [Fact]
     public void Option_names_differing_only_in_case_are_accepted_with_a_warning()
