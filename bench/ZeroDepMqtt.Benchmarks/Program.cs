@@ -1,3 +1,5 @@
 using BenchmarkDotNet.Running;
+using ZeroDepMqtt.Benchmarks;
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+if (args is ["shaping-cpu"]) ShapingCpuCheck.Run();
+else BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

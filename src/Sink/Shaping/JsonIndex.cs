@@ -35,6 +35,13 @@ internal sealed class JsonIndex
     /// <summary>The indexed bytes.</summary>
     public ReadOnlyMemory<byte> Json { get; private set; }
 
+    // The same bytes as an array segment: ReadOnlyMemory.Span does type checks on every call, and lookups call it often.
+    private byte[] _array = [];
+    private int _offset, _count;
+    private byte[]? _copy;
+
+    private ReadOnlySpan<byte> Bytes => new(_array, _offset, _count);
+
     /// <summary>Nodes recorded.</summary>
     public int Length { get; private set; }
 
@@ -44,9 +51,17 @@ internal sealed class JsonIndex
     public bool TryParse(ReadOnlyMemory<byte> json, out string? error)
     {
         Json = json;
+        if (System.Runtime.InteropServices.MemoryMarshal.TryGetArray(json, out var segment))
+            (_array, _offset, _count) = (segment.Array!, segment.Offset, segment.Count);
+        else
+        {
+            if (_copy is null || _copy.Length < json.Length) _copy = new byte[Math.Max(json.Length, 256)];
+            json.Span.CopyTo(_copy);
+            (_array, _offset, _count) = (_copy, 0, json.Length);
+        }
         Length = 0;
         error = null;
-        var reader = new Utf8JsonReader(json.Span, new JsonReaderOptions { MaxDepth = MaxDepth });
+        var reader = new Utf8JsonReader(Bytes, new JsonReaderOptions { MaxDepth = MaxDepth });
         int depth = 0;
         try
         {
@@ -118,7 +133,7 @@ internal sealed class JsonIndex
     }
 
     /// <summary>The raw bytes of a value (a string with its quotes).</summary>
-    public ReadOnlySpan<byte> Raw(int node) => Json.Span[_nodes[node].Start.._nodes[node].End];
+    public ReadOnlySpan<byte> Raw(int node) => Bytes[_nodes[node].Start.._nodes[node].End];
 
     /// <summary>The value node of property <paramref name="name"/> in object <paramref name="obj"/>, or -1.</summary>
     public int Property(int obj, ReadOnlySpan<byte> name)
@@ -152,7 +167,7 @@ internal sealed class JsonIndex
     public bool NameEquals(int node, ReadOnlySpan<byte> utf8)
     {
         ref readonly var n = ref _nodes[node];
-        var raw = Json.Span[(n.Start + 1)..(n.End - 1)];
+        var raw = Bytes[(n.Start + 1)..(n.End - 1)];
         return n.Escaped ? Unescape(node).SequenceEqual(utf8) : raw.SequenceEqual(utf8);
     }
 
@@ -160,10 +175,10 @@ internal sealed class JsonIndex
     public ReadOnlySpan<byte> Unescape(int node)
     {
         ref readonly var n = ref _nodes[node];
-        var raw = Json.Span[(n.Start + 1)..(n.End - 1)];
+        var raw = Bytes[(n.Start + 1)..(n.End - 1)];
         if (!n.Escaped) return raw;
         if (_scratch.Length < raw.Length) _scratch = new byte[Math.Max(raw.Length, _scratch.Length * 2)];
-        var reader = new Utf8JsonReader(Json.Span[n.Start..n.End]);
+        var reader = new Utf8JsonReader(Bytes[n.Start..n.End]);
         reader.Read();
         int written = reader.CopyString(_scratch);
         return _scratch.AsSpan(0, written);

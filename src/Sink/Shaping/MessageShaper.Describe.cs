@@ -8,7 +8,7 @@ internal sealed partial class MessageShaper
     /// <summary>The shaping settings for <c>zdmqtt validate</c>, one per line.</summary>
     public void Describe(StringBuilder b, Action<StringBuilder, string, string> line)
     {
-        if (TopicTemplate is not null) line(b, "topic pattern", $"resolved per message (fields: {TopicTemplate.Source})");
+        if (TopicTemplate is not null) line(b, "topic pattern", "yes: the topic above is filled from each message");
         line(b, "sendSingle", SendSingle ? "true (one message per array element)" : "false (an array is one message)");
         if (DataTemplate is not null) line(b, "dataTemplate", DataTemplate.Source);
         if (DataField is not null) line(b, "dataField", Encoding.UTF8.GetString(DataField));

@@ -22,7 +22,7 @@ public sealed class WarningTests(TestFiles files) : IClassFixture<TestFiles>
     [Fact]
     public void EKuiper_rule_properties_get_their_own_warning()
         => Assert.Contains("is an eKuiper rule property, not an MQTT option of this sink; ignored",
-            SingleWarning(Parse("""{"server": "tcp://h", "topic": "t", "concurrency": 4}"""), "concurrency").Message);
+            SingleWarning(Parse("""{"server": "tcp://h", "topic": "t", "bufferLength": 1024}"""), "bufferLength").Message);
 
     [Fact]
     public void Option_names_differing_only_in_case_are_accepted_with_a_warning()
@@ -87,15 +87,4 @@ public sealed class WarningTests(TestFiles files) : IClassFixture<TestFiles>
     public void RootCa_with_insecureSkipVerify_is_warned_about()
         => Assert.Contains("is ignored because insecureSkipVerify is true",
             SingleWarning(Parse("""{"server": "ssl://h", "topic": "t", "rootCaPath": "ca.pem", "insecureSkipVerify": true}"""), "rootCaPath").Message);
-
-    [Fact]
-    public void A_private_key_readable_by_others_is_a_warning_like_ssh_gives()
-    {
-        string Config(string key) => $$"""{"server": "ssl://h:8883", "topic": "t", "certificationPath": "cert.pem", "privateKeyPath": "{{key}}"}""";
-        var open = MqttSinkConfig.Parse(Config("key-open.pem"), files.Context);
-        Assert.True(open.IsValid, string.Join("\n", open.Errors));
-        var warning = Assert.Single(open.Warnings, w => w.Option == "privateKeyPath");
-        Assert.Contains("\"key-open.pem\" can be read by other users (mode 0644); restrict it with chmod 600", warning.Message);
-        Assert.DoesNotContain(MqttSinkConfig.Parse(Config("key.pem"), files.Context).Warnings, w => w.Option == "privateKeyPath");
-    }
 }

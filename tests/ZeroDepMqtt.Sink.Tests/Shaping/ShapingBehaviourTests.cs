@@ -8,6 +8,7 @@ namespace ZeroDepMqtt.Sink.Tests.Shaping;
 public sealed class ShapingBehaviourTests
 {
     [Fact]
+    [Trait("spec", "MQTT-3.3.2-2")]
     public void A_message_whose_topic_does_not_resolve_fails_alone()
     {
         var messages = Shaped.Run(""" "topic": "d/{{.id}}", "sendSingle": true """,
@@ -21,6 +22,8 @@ public sealed class ShapingBehaviourTests
     }
 
     [Fact]
+    [Trait("spec", "MQTT-4.7.3-1")]
+    [Trait("spec", "MQTT-4.7.3-2")]
     public void A_topic_that_resolves_empty_or_with_nul_fails()
     {
         var shaper = Shaped.Shaper(""" "topic": "{{.id}}" """);

@@ -55,6 +55,30 @@ public sealed class ShapingEndToEndTests(PlainMosquittoFixture fixture, TestFile
         });
     }
 
+    [Fact]
+    public async Task The_sink_api_fails_an_unshapeable_message_alone_and_counts_rejected_and_omitted()
+    {
+        await output.OnFailureAsync(Broker, async () =>
+        {
+            await using var sub = await MosquittoSub.StartAsync(Broker, "e2e/api/#", qos: 1);
+            var settings = MqttSinkConfig.Parse($$$"""{"server": "tcp://{{{Broker.Host}}}:{{{Broker.Port}}}", "qos": 1, "topic": "e2e/api/{{.id}}", "omitIfEmpty": true, "excludeFields": ["secret", "id"]}""").GetSettingsOrThrow();
+            await using var sink = new MqttSink(settings);
+            await sink.StartAsync();
+
+            var bad = await Assert.ThrowsAsync<MqttSinkException>(async () => await sink.PublishAsync("{not json"));
+            Assert.Equal(SinkErrorKind.InvalidMessage, bad.Kind);
+            await sink.PublishAsync("""{"id": "x", "secret": 1}"""); // empty after excludeFields: omitted
+            await sink.PublishAsync("""{"id": "a", "v": 1, "secret": 2}""");
+            var completion = await sink.CompleteAsync();
+
+            Assert.Equal(1, sink.Rejected);
+            Assert.Equal(1, sink.Omitted);
+            Assert.Equal(1, completion.Acknowledged);
+            var m = Assert.Single(await sub.WaitForAsync(1, TimeSpan.FromSeconds(20)));
+            Assert.Equal(("e2e/api/a", """{"v":1}"""), (m.Topic, Encoding.UTF8.GetString(m.Payload)));
+        });
+    }
+
     private static string Gunzip(byte[] payload)
     {
         using var gzip = new GZipStream(new MemoryStream(payload), CompressionMode.Decompress);
