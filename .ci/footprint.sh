@@ -84,7 +84,7 @@ MP_START=$(startup mosquitto_pub -h 127.0.0.1 -p "$BROKER_PORT" -t footprint -q 
 # One line block of $RATE/10 lines of 64 bytes, written every 100 ms for $SECONDS_PUBLISHING s.
 line="$(printf '%064d' 0 | tr 0 x)"
 block="$WORK/block.txt"
-yes "$line" | head -n $((RATE / 10)) >"$block"
+awk -v n=$((RATE / 10)) -v l="$line" 'BEGIN {for (i = 0; i < n; i++) print l}' >"$block"
 
 # measure_stdin <client-id> <command...>: idle RSS after CONNACK, then RSS after the paced input; sets IDLE PEAK RATE_SEEN.
 measure_stdin() {
