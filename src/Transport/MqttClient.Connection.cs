@@ -285,7 +285,7 @@ public sealed partial class MqttClient
     /// </summary>
     private CloseOutcome NoteTakeover(CloseOutcome outcome, ref int quickKicks)
     {
-        bool quick = outcome.WasAccepted && outcome.Reason == MqttCloseReason.BrokerClosed && outcome.Lifetime < TimeSpan.FromSeconds(2);
+        bool quick = outcome.WasAccepted && outcome.Reason is MqttCloseReason.BrokerClosed or MqttCloseReason.NetworkError && outcome.Lifetime < TimeSpan.FromSeconds(2);
         quickKicks = quick ? quickKicks + 1 : 0;
         if (quickKicks < 3) return outcome;
         return outcome with
