@@ -114,7 +114,7 @@ internal sealed partial class MessageShaper
 
     private static string Text(byte[] utf8) => System.Text.Encoding.UTF8.GetString(utf8);
 
-    private static string KindName(JsonIndex index, int node) => index[node].Kind switch
+    internal static string KindName(JsonIndex index, int node) => index[node].Kind switch
     {
         JsonKind.Object => "an object",
         JsonKind.Array => "an array",

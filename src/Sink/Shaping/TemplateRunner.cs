@@ -158,14 +158,6 @@ internal sealed partial class TemplateRunner
         ValueKind.Bool => "a boolean",
         ValueKind.Integer or ValueKind.Number => "a number",
         ValueKind.String => "a string",
-        _ => _index[v.Node].Kind switch
-        {
-            JsonKind.Object => "an object",
-            JsonKind.Array => "an array",
-            JsonKind.String => "a string",
-            JsonKind.Number => "a number",
-            JsonKind.Null => "null",
-            _ => "a boolean",
-        },
+        _ => MessageShaper.KindName(_index, v.Node),
     };
 }

@@ -28,16 +28,7 @@ public static class Zdmqtt
     /// <summary>Runs <c>dotnet zdmqtt.dll</c> (the build next to the tests) with <paramref name="stdin"/> piped in.</summary>
     public static async Task<ZdmqttRun> ProcessAsync(string workingDirectory, string stdin, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "zdmqtt.dll"));
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
+        using var process = Process.Start(ZdmqttProcess.StartInfo(workingDirectory, args))!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         await process.StandardInput.BaseStream.WriteAsync(Encoding.UTF8.GetBytes(stdin));
@@ -73,8 +64,7 @@ public sealed class ZdmqttProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    /// <summary>Starts <c>dotnet zdmqtt.dll ARGS</c> in <paramref name="workingDirectory"/>.</summary>
-    public static ZdmqttProcess Start(string workingDirectory, params string[] args)
+    internal static ProcessStartInfo StartInfo(string workingDirectory, string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -85,7 +75,13 @@ public sealed class ZdmqttProcess : IAsyncDisposable
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "zdmqtt.dll"));
         foreach (var a in args) start.ArgumentList.Add(a);
-        return new ZdmqttProcess(Process.Start(start)!);
+        return start;
+    }
+
+    /// <summary>Starts <c>dotnet zdmqtt.dll ARGS</c> in <paramref name="workingDirectory"/>.</summary>
+    public static ZdmqttProcess Start(string workingDirectory, params string[] args)
+    {
+        return new ZdmqttProcess(Process.Start(StartInfo(workingDirectory, args))!);
     }
 
     /// <summary>Writes lines to stdin; false once the process stopped reading (the pipe is closed).</summary>
