@@ -37,7 +37,7 @@ internal sealed class ProgressLine(MqttSink sink, TextWriter error, bool termina
         _lastAcknowledged = acknowledged;
         _lastTimestamp = now;
         string text = string.Create(CultureInfo.InvariantCulture,
-            $"sent {sink.Sent}, acknowledged {acknowledged}, {rate:0} msg/s{(sink.IsConnected ? "" : " (reconnecting)")}");
+            $"sent {sink.Sent}, acknowledged {acknowledged}, {rate:0} msg/s{(sink.Settings.Cache is null ? "" : $", cached {sink.Cached}")}{(sink.IsConnected ? "" : " (reconnecting)")}");
         lock (error)
         {
             if (terminal) error.Write("\r" + text.PadRight(60) + (final ? "\n" : ""));

@@ -54,6 +54,9 @@ public sealed class PublishVerb : IVerb
         and the reason are printed), a bad command line or input; 2 configuration errors;
         3 could not connect (unreachable until the give-up time, TLS failure, or refused by the
         broker: the CONNACK reason is printed, e.g. "not authorized").
+        With enableCache, a message is accepted once stored in the disk cache; what is not delivered
+        stays there (the summary names how many and where) and a later run sends it first (e.g.
+        with --input /dev/null); exit 3 then means "kept in the cache, broker unreachable".
         """;
 
     /// <inheritdoc/>
@@ -104,8 +107,10 @@ public sealed class PublishVerb : IVerb
                 catch (MqttSinkException e)
                 {
                     console.Error.WriteLine($"zdmqtt: {e.Message}");
-                    return e.Kind == SinkErrorKind.Configuration ? ExitCode.ConfigurationError : ExitCode.ConnectionFailed;
+                    return e.Kind is SinkErrorKind.Configuration or SinkErrorKind.CacheFailure ? ExitCode.ConfigurationError : ExitCode.ConnectionFailed;
                 }
+                foreach (var line in sink.CacheRecoveryReport) console.Error.WriteLine($"zdmqtt: warning: {line}");
+                if (sink.Recovered > 0) console.Error.WriteLine($"zdmqtt: {sink.Recovered} message(s) left in the cache by an earlier run are sent first");
                 var lines = inputStream is not null ? InputLines.ReadAsync(inputStream, cancellationToken)
                     : console.OpenInput is { } open ? InputLines.ReadAsync(open(), cancellationToken)
                     : InputLines.ReadAsync(console.In, cancellationToken);
@@ -146,21 +151,34 @@ public sealed class PublishVerb : IVerb
 
         var elapsed = Stopwatch.GetElapsedTime(started);
         string topic = $"\"{sink.Settings.Topic}\" at QoS {(int)sink.Settings.Qos}";
-        bool delivered = completion.AllAcknowledged && window.Failed == 0 && completion.CleanDisconnect;
+        bool delivered = completion.AllAcknowledged && window.Failed == 0 && completion.CleanDisconnect && completion.Dropped == 0;
         if (inputError is null && delivered)
         {
             double rate = elapsed.TotalSeconds > 0 ? completion.Acknowledged / elapsed.TotalSeconds : 0;
             console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"zdmqtt: {completion.Sent} message(s) published to {topic}, all delivered ({Duration(elapsed)}, {rate:0} msg/s)"));
+                $"zdmqtt: {completion.Sent} message(s) published to {topic}, all delivered{Resent(sink)} ({Duration(elapsed)}, {rate:0} msg/s)"));
             return ExitCode.Success;
         }
         if (inputError is not null) console.Error.WriteLine($"zdmqtt: {inputError}");
         long notDelivered = completion.Unacknowledged + (window.Failed > completion.Unacknowledged ? window.Failed - completion.Unacknowledged : 0);
         string reason = completion.Reason ?? window.FirstError ?? (completion.CleanDisconnect ? "unknown" : "the connection was lost before a clean DISCONNECT");
+        if (completion.CacheDirectory is not null) return CachedSummary(completion, window, topic, reason, console);
         if (notDelivered > 0 || !completion.CleanDisconnect)
             console.Error.WriteLine($"zdmqtt: {notDelivered} of {completion.Sent} message(s) to {topic} not acknowledged: {reason}");
         return ExitCode.Failure;
     }
+
+    // With the disk cache, what was not delivered is kept, not lost: say how much and where, and that a later run sends it.
+    private static ExitCode CachedSummary(SinkCompletion completion, PublishWindow window, string topic, string reason, CliConsole console)
+    {
+        console.Error.WriteLine($"zdmqtt: {completion.Sent} message(s) accepted into the cache, {completion.Acknowledged} delivered to {topic}; "
+            + $"{completion.Cached} kept in the cache {completion.CacheDirectory} for a later run ({reason})");
+        if (window.Failed > 0) console.Error.WriteLine($"zdmqtt: {window.Failed} message(s) not accepted: {window.FirstError}");
+        if (completion.Dropped > 0) console.Error.WriteLine($"zdmqtt: {completion.Dropped} message(s) dropped: the cache was full (cacheFullPolicy \"dropNewest\")");
+        return completion.ErrorKind is SinkErrorKind.Unreachable or SinkErrorKind.Refused or SinkErrorKind.TlsFailure ? ExitCode.ConnectionFailed : ExitCode.Failure;
+    }
+
+    private static string Resent(MqttSink sink) => sink.Recovered > 0 ? $" (and {sink.Recovered} left in the cache by an earlier run)" : "";
 
     private static string Duration(TimeSpan t) => t.TotalSeconds < 1
         ? string.Create(CultureInfo.InvariantCulture, $"{t.TotalMilliseconds:0} ms")
