@@ -28,7 +28,6 @@ public sealed class MqttSink : IAsyncDisposable
     private Task<SinkCompletion>? _completion;
     private Cache.DiskCache? _cache;
     private Task? _cacheConnect;
-    private readonly CancellationTokenSource _cacheConnectStop = new();
     private MqttSinkException? _cacheFault;
 
     /// <summary>Creates a sink; nothing happens on the network until <see cref="StartAsync"/>.</summary>
@@ -111,7 +110,7 @@ public sealed class MqttSink : IAsyncDisposable
     {
         try
         {
-            await ConnectCoreAsync(_cacheConnectStop.Token).ConfigureAwait(false);
+            await ConnectCoreAsync(CancellationToken.None).ConfigureAwait(false);
             var resend = cache.ResendTopic is null ? (TopicName?)null : TopicName.Create(cache.ResendTopic);
             _cache!.StartForwarding(_client, _topic, resend, Settings.Qos, Settings.Retained, OnForwardFault);
         }
@@ -250,9 +249,9 @@ public sealed class MqttSink : IAsyncDisposable
     // Wait (bounded) for the cache to drain, then disconnect; whatever is left stays in the cache for the next run.
     private async Task<SinkCompletion> CompleteCachedAsync(Cache.DiskCache cache)
     {
-        if (_cacheFault is null) await cache.WaitDrainedAsync(_runtime.DisconnectTimeout).ConfigureAwait(false);
-        _cacheConnectStop.Cancel();
+        // Still connecting: wait for the connection or the give-up time, as a sink without a cache would have at start.
         if (_cacheConnect is not null) await _cacheConnect.ConfigureAwait(false);
+        if (_cacheFault is null) await cache.WaitDrainedAsync(_runtime.DisconnectTimeout).ConfigureAwait(false);
         try
         {
             await _client.DisconnectAsync(CancellationToken.None).ConfigureAwait(false);
