@@ -246,7 +246,7 @@ public sealed class MqttSink : IAsyncDisposable
         return new SinkCompletion(sent, acknowledged, unacknowledged, reason) { CleanDisconnect = clean };
     }
 
-    // Wait (bounded) for the cache to drain, then disconnect; whatever is left stays in the cache for the next run.
+    // Wait for the cache to drain while it makes progress (DisconnectTimeout without a delivery ends it), then disconnect; whatever is left stays in the cache for the next run.
     private async Task<SinkCompletion> CompleteCachedAsync(Cache.DiskCache cache)
     {
         // Still connecting: wait for the connection or the give-up time, as a sink without a cache would have at start.
@@ -265,7 +265,7 @@ public sealed class MqttSink : IAsyncDisposable
         await _client.DisposeAsync().ConfigureAwait(false);
         long pending = cache.Pending;
         string? reason = pending == 0 ? null
-            : _cacheFault?.Message ?? $"{Settings.Broker} did not acknowledge them within {Seconds(_runtime.DisconnectTimeout)} s";
+            : _cacheFault?.Message ?? $"{Settings.Broker} acknowledged none of them for {Seconds(_runtime.DisconnectTimeout)} s";
         return new SinkCompletion(cache.Accepted, cache.Delivered, pending, reason)
         {
             CleanDisconnect = clean,

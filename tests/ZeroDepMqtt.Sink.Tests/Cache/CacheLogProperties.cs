@@ -143,11 +143,11 @@ internal sealed class CacheLogModel(int seed, long segmentBytes = 512)
         for (int i = start + back.Count; i < _entries.Count; i++)
             Assert.False(_entries[i].Synced, $"synced message {_entries[i].Seq} was lost");
         Assert.Equal(back.Count, log.Pending);
-        // What came back is on the disk now; what did not is gone.
-        var kept = _entries.Take(start).Concat(_entries.Skip(start).Take(back.Count).Select(e => e with { Synced = true })).ToList();
+        // What came back is on the disk now; everything else is gone (an emptied log may even start its numbers again).
+        var kept = _entries.Skip(start).Take(back.Count).Select(e => e with { Synced = true }).ToList();
         _entries.Clear();
         _entries.AddRange(kept);
-        _acked = _ackDurable = Math.Max(log.AcknowledgedThrough, start > 0 ? _entries[start - 1].Seq : 0);
+        _acked = _ackDurable = log.AcknowledgedThrough;
         return log;
     }
 
