@@ -110,7 +110,8 @@ public sealed class MqttSink : IAsyncDisposable
     {
         try
         {
-            await ConnectCoreAsync(CancellationToken.None).ConfigureAwait(false);
+            if (Settings.Qos == QualityOfService.ExactlyOnce) await ClearBrokerSessionAsync().ConfigureAwait(false);
+            await ConnectCoreAsync(_client, CancellationToken.None).ConfigureAwait(false);
             var resend = cache.ResendTopic is null ? (TopicName?)null : TopicName.Create(cache.ResendTopic);
             _cache!.StartForwarding(_client, _topic, resend, Settings.Qos, Settings.Retained, OnForwardFault);
         }
@@ -128,7 +129,20 @@ public sealed class MqttSink : IAsyncDisposable
         => _cacheFault ??= e as MqttSinkException ?? new MqttSinkException(SinkErrorKind.Unreachable,
             $"no connection to {Settings.Broker}: {(e is MqttClientException ? _client.LastCloseError?.Message ?? e.Message : e.Message)}", e);
 
-    private async ValueTask ConnectCoreAsync(CancellationToken cancellationToken)
+    // A killed run may have left QoS 2 messages half done in the broker's session (PUBREC sent, PUBREL not): a new
+    // run reuses those packet ids for other messages, which the broker would then swallow as duplicates. The cache
+    // re-sends every unacknowledged message anyway, so start from a clean broker session (at least once, never lost).
+    private async ValueTask ClearBrokerSessionAsync()
+    {
+        var options = SinkSettingsMapping.ToClientOptions(Settings, _runtime) with { CleanSession = true };
+        await using var cleaner = new MqttClient(options);
+        await ConnectCoreAsync(cleaner, CancellationToken.None).ConfigureAwait(false);
+        await cleaner.DisconnectAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private ValueTask ConnectCoreAsync(CancellationToken cancellationToken) => ConnectCoreAsync(_client, cancellationToken);
+
+    private async ValueTask ConnectCoreAsync(MqttClient client, CancellationToken cancellationToken)
     {
         var broker = Settings.Broker;
         var limit = _runtime.ConnectGiveUpAfter;
@@ -137,11 +151,11 @@ public sealed class MqttSink : IAsyncDisposable
         giveUp.CancelAfter(limit);
         try
         {
-            await _client.ConnectAsync(giveUp.Token).ConfigureAwait(false);
+            await client.ConnectAsync(giveUp.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (giveUp.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            string last = _client.LastCloseError?.Message ?? "no connection attempt finished";
+            string last = client.LastCloseError?.Message ?? "no connection attempt finished";
             throw new MqttSinkException(SinkErrorKind.Unreachable,
                 $"could not connect to {broker} within {Seconds(limit)} s (last error: {last})");
         }
