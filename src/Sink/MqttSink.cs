@@ -35,7 +35,6 @@ public sealed partial class MqttSink : IAsyncDisposable
     private Task<SinkCompletion>? _completion;
     private Cache.DiskCache? _cache;
     private Task? _cacheConnect;
-    private readonly CancellationTokenSource _cacheConnectStop = new();
     private MqttSinkException? _cacheFault;
 
     /// <summary>Creates a sink; nothing happens on the network until <see cref="StartAsync"/>.</summary>
@@ -127,7 +126,9 @@ public sealed partial class MqttSink : IAsyncDisposable
     {
         try
         {
-            await ConnectCoreAsync(_cacheConnectStop.Token).ConfigureAwait(false);
+            // A killed run may have left QoS 2 flows half done in the broker's session; ConnectCoreAsync starts from a
+            // clean one (DiscardPreviousSession) and the cache re-sends every unacknowledged message: at least once.
+            await ConnectCoreAsync(CancellationToken.None).ConfigureAwait(false);
             var resend = cache.ResendTopic is null ? (TopicName?)null : TopicName.Create(cache.ResendTopic);
             _cache!.StartForwarding(_client, _topic, resend, Settings.Qos, Settings.Retained, OnForwardFault);
         }
@@ -324,12 +325,12 @@ public sealed partial class MqttSink : IAsyncDisposable
         }
     }
 
-    // Wait (bounded) for the cache to drain, then disconnect; whatever is left stays in the cache for the next run.
+    // Wait for the cache to drain while it makes progress (DisconnectTimeout without a delivery ends it), then disconnect; whatever is left stays in the cache for the next run.
     private async Task<SinkCompletion> CompleteCachedAsync(Cache.DiskCache cache)
     {
-        if (_cacheFault is null) await cache.WaitDrainedAsync(_runtime.DisconnectTimeout).ConfigureAwait(false);
-        _cacheConnectStop.Cancel();
+        // Still connecting: wait for the connection or the give-up time, as a sink without a cache would have at start.
         if (_cacheConnect is not null) await _cacheConnect.ConfigureAwait(false);
+        if (_cacheFault is null) await cache.WaitDrainedAsync(_runtime.DisconnectTimeout).ConfigureAwait(false);
         try
         {
             await _client.DisconnectAsync(CancellationToken.None).ConfigureAwait(false);
@@ -344,7 +345,7 @@ public sealed partial class MqttSink : IAsyncDisposable
         await _client.DisposeAsync().ConfigureAwait(false);
         long pending = cache.Pending;
         string? reason = pending == 0 ? null
-            : Volatile.Read(ref _stopReason) ?? _cacheFault?.Message ?? $"{Settings.Broker} did not acknowledge them within {Seconds(_runtime.DisconnectTimeout)} s";
+            : Volatile.Read(ref _stopReason) ?? _cacheFault?.Message ?? $"{Settings.Broker} acknowledged none of them for {Seconds(_runtime.DisconnectTimeout)} s";
         return new SinkCompletion(cache.Accepted, cache.Delivered, pending, reason)
         {
             CleanDisconnect = clean,

@@ -41,7 +41,7 @@ internal sealed class ProgressLine(MqttSink sink, TextWriter error, bool termina
         long queued = sink.Queued;
         string done = sink.Settings.Qos == ZeroDepMqtt.Protocol.QualityOfService.AtMostOnce ? "written" : "acknowledged";
         string text = string.Create(CultureInfo.InvariantCulture,
-            $"sent {Math.Max(0, sink.Sent - queued)}, queued {queued}, {done} {acknowledged}, {rate:0.#} msg/s{(final || sink.IsConnected ? "" : " (reconnecting)")}");
+            $"sent {Math.Max(0, sink.Sent - queued)}, queued {queued}, {done} {acknowledged}, {rate:0.#} msg/s{(sink.Settings.Cache is null ? "" : $", cached {sink.Cached}")}{(final || sink.IsConnected ? "" : " (reconnecting)")}");
         lock (error)
         {
             if (terminal) error.Write("\r" + text.PadRight(60) + (final ? "\n" : ""));

@@ -24,7 +24,7 @@ internal sealed class PublishSummary(SinkSettings settings, SinkCompletion compl
     /// <summary>Whether the run did everything it was asked and the broker confirmed it as far as the QoS can.</summary>
     public bool Succeeded => inputEnded && inputError is null && NotSent == 0 && completion.AllAcknowledged
         && completion.CleanDisconnect && completion.WrittenBeforeConnectionLoss == 0 && completion.QuickBrokerCloses == 0
-        && completion.Reason is null;
+        && completion.Reason is null && completion.Dropped == 0;
 
     /// <summary>The lines to print on stderr.</summary>
     public IEnumerable<string> Lines()

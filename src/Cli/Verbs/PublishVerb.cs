@@ -60,6 +60,9 @@ public sealed class PublishVerb : IVerb
         line or input; 2 configuration errors; 3 could not connect (unreachable until the give-up
         time, TLS failure, or refused by the broker: the CONNACK reason is printed); 130/143 stopped
         by SIGINT/SIGTERM after waiting up to 10 s for what was in flight.
+        With enableCache, a message is accepted once stored in the disk cache; what is not delivered
+        stays there (the summary names how many and where) and a later run sends it first (e.g.
+        with --input /dev/null); exit 3 then means "kept in the cache, broker unreachable".
         """;
 
     /// <inheritdoc/>
@@ -115,8 +118,10 @@ public sealed class PublishVerb : IVerb
                 catch (MqttSinkException e)
                 {
                     console.Error.WriteLine($"zdmqtt: {e.Message}");
-                    return e.Kind == SinkErrorKind.Configuration ? ExitCode.ConfigurationError : ExitCode.ConnectionFailed;
+                    return e.Kind is SinkErrorKind.Configuration or SinkErrorKind.CacheFailure ? ExitCode.ConfigurationError : ExitCode.ConnectionFailed;
                 }
+                foreach (var line in sink.CacheRecoveryReport) console.Error.WriteLine($"zdmqtt: warning: {line}");
+                if (sink.Recovered > 0) console.Error.WriteLine($"zdmqtt: {sink.Recovered} message(s) left in the cache by an earlier run are sent first");
                 ILineSource source = (inputStream ?? console.OpenInput?.Invoke()) is { } stream
                     ? new InputLineReader(stream)
                     : new EnumeratedLineSource(InputLines.ReadAsync(console.In, cancellationToken), cancellationToken);
@@ -190,6 +195,10 @@ public sealed class PublishVerb : IVerb
         var completion = await sink.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
         if (progressLine is not null) await progressLine.DisposeAsync().ConfigureAwait(false);
 
+        if (completion.CacheDirectory is not null && completion.Cached > 0)
+            return CachedSummary(completion, window, $"\"{sink.Settings.Topic}\" at QoS {(int)sink.Settings.Qos}",
+                completion.Reason ?? window.FirstError ?? "the connection was lost before a clean DISCONNECT", console);
+        if (sink.Recovered > 0) console.Error.WriteLine($"zdmqtt: {sink.Recovered} message(s) left in the cache by an earlier run were sent first");
         var summary = new PublishSummary(sink.Settings, completion, window.Added, inputEnded, inputError, window.FirstError, Stopwatch.GetElapsedTime(started),
             sink.Settings.ShapesMessages ? 0 : null);
         foreach (var line in summary.Lines()) console.Error.WriteLine(line);
@@ -210,6 +219,17 @@ public sealed class PublishVerb : IVerb
         if (sink.Omitted > 0) s += $"; {sink.Omitted} empty result(s) omitted (omitIfEmpty)";
         return s;
     }
+
+    // With the disk cache, what was not delivered is kept, not lost: say how much and where, and that a later run sends it.
+    private static ExitCode CachedSummary(SinkCompletion completion, PublishWindow window, string topic, string reason, CliConsole console)
+    {
+        console.Error.WriteLine($"zdmqtt: {completion.Sent} message(s) accepted into the cache, {completion.Acknowledged} delivered to {topic}; "
+            + $"{completion.Cached} kept in the cache {completion.CacheDirectory} for a later run ({reason})");
+        if (window.Failed > 0) console.Error.WriteLine($"zdmqtt: {window.Failed} message(s) not accepted: {window.FirstError}");
+        if (completion.Dropped > 0) console.Error.WriteLine($"zdmqtt: {completion.Dropped} message(s) dropped: the cache was full (cacheFullPolicy \"dropNewest\")");
+        return completion.ErrorKind is SinkErrorKind.Unreachable or SinkErrorKind.Refused or SinkErrorKind.TlsFailure ? ExitCode.ConnectionFailed : ExitCode.Failure;
+    }
+
 
     private static TimeSpan GiveUpAfter(string? text)
     {

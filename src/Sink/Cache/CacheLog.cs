@@ -3,8 +3,8 @@ using System.Globalization;
 namespace ZeroDepMqtt.Sink.Cache;
 
 /// <summary>
-/// The durable message log: records (<see cref="CacheRecord"/>) appended to segment files <c>seg-&lt;first
-/// sequence&gt;.log</c> over an <see cref="ICacheStorage"/>. Messages get increasing sequence numbers; an
+/// The durable message log: records (<see cref="CacheRecord"/>) appended to segment files <c>seg-&lt;increasing
+/// key&gt;.log</c> over an <see cref="ICacheStorage"/>. Messages get increasing sequence numbers; an
 /// acknowledgement watermark ("everything up to N was delivered") is itself a record. Appends collect in memory;
 /// <see cref="Flush"/> writes them, <see cref="TakeSyncWork"/> says what to fsync, so that the caller can fsync
 /// outside its lock (group commit), then <see cref="Commit"/> lets readers see them. Not thread-safe: the caller
@@ -12,7 +12,7 @@ namespace ZeroDepMqtt.Sink.Cache;
 /// </summary>
 internal sealed class CacheLog : IDisposable
 {
-    /// <summary>Segments are rotated once they hold this many bytes (8 MiB).</summary>
+    /// <summary>Segments are rotated once they hold this many bytes (8 MiB) and are synced.</summary>
     public const long DefaultSegmentBytes = 8L << 20;
 
     private const string Prefix = "seg-", Suffix = ".log";
@@ -182,6 +182,9 @@ internal sealed class CacheLog : IDisposable
         ThrowIfBroken();
         if (_acknowledged > _ackWritten) AppendRecord(CacheRecordType.Acknowledged, _acknowledged, default);
         if (_buffered == 0) return;
+        // Rotate only once the full segment is synced: a new segment never holds records while an older one still
+        // has unsynced ones, so a power cut leaves no hole (only a lost tail).
+        if (_segments[^1].End >= _segmentBytes && !_segments[^1].Dirty) StartSegment();
         var active = _segments[^1];
         try
         {
@@ -199,7 +202,6 @@ internal sealed class CacheLog : IDisposable
         _ackWritten = _acknowledged;
         _buffered = 0;
         if (_buffer.Length > 1 << 20) _buffer = new byte[64 * 1024];
-        if (active.End >= _segmentBytes) StartSegment();
     }
 
     /// <summary>Whether records or an acknowledgement wait for <see cref="Flush"/>.</summary>
@@ -272,13 +274,14 @@ internal sealed class CacheLog : IDisposable
         }
     }
 
+    // Names are increasing keys: the next sequence number, or one past the newest segment's key when that is higher
+    // (a segment holding only acknowledgements, or one left empty by a crash, must never be reused).
     private void StartSegment()
     {
-        string name = Prefix + _nextSeq.ToString("D20", CultureInfo.InvariantCulture) + Suffix;
+        long key = _segments.Count == 0 ? _nextSeq : Math.Max(_nextSeq, _segments[^1].FirstSeq + 1);
+        string name = Prefix + key.ToString("D20", CultureInfo.InvariantCulture) + Suffix;
         var file = _storage.Open(name);
-        // A file of that name can only be left over from a failed start of this same segment: reuse it from the start.
-        if (file.Length > 0) file.Truncate(0);
-        _segments.Add(new Segment(name, _nextSeq, file));
+        _segments.Add(new Segment(name, key, file));
         _directoryDirty = true;
     }
 

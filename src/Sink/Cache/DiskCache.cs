@@ -367,12 +367,14 @@ internal sealed class DiskCache
         }
     }
 
-    /// <summary>Waits until every cached message is delivered, <paramref name="timeout"/> passed, or the forwarder stopped.</summary>
-    public async ValueTask<bool> WaitDrainedAsync(TimeSpan timeout)
+    /// <summary>Waits until every cached message is delivered, the forwarder stopped, or no message was delivered
+    /// for <paramref name="idle"/> (a long drain keeps going while it makes progress).</summary>
+    public async ValueTask<bool> WaitDrainedAsync(TimeSpan idle)
     {
         lock (_gate) _closed = true;
         Wake();
-        using var limit = new CancellationTokenSource(timeout);
+        long delivered = Delivered;
+        long since = TimeProvider.System.GetTimestamp();
         while (true)
         {
             Task room;
@@ -383,9 +385,10 @@ internal sealed class DiskCache
                 _roomWanted = true;
                 room = _room.Task;
             }
-            try { await room.WaitAsync(TimeSpan.FromMilliseconds(200), limit.Token).ConfigureAwait(false); }
-            catch (TimeoutException) { /* check the forwarder again */ }
-            catch (OperationCanceledException) { return false; }
+            if (Delivered != delivered) { delivered = Delivered; since = TimeProvider.System.GetTimestamp(); }
+            else if (TimeProvider.System.GetElapsedTime(since) >= idle) return false;
+            try { await room.WaitAsync(TimeSpan.FromMilliseconds(200)).ConfigureAwait(false); }
+            catch (TimeoutException) { /* look at progress and the forwarder again */ }
         }
     }
 
