@@ -100,8 +100,9 @@ internal sealed class CacheLog : IDisposable
                 if (next < 0)
                 {
                     recovery.Damage.Add(new CacheDamage(segment.Name, offset, span.Length - offset, TornTail: last));
+                    // A cut tail is gone: new records are appended at this offset, so it must not stay a skip.
                     if (last) file.Truncate(offset);
-                    segment.Skips.Add((offset, span.Length));
+                    else segment.Skips.Add((offset, span.Length));
                     break;
                 }
                 recovery.Damage.Add(new CacheDamage(segment.Name, offset, next - offset, TornTail: false));

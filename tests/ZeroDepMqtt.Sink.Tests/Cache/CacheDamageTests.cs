@@ -55,6 +55,25 @@ public sealed class CacheDamageTests
     }
 
     [Fact]
+    public void Records_appended_after_a_cut_torn_tail_are_read_back()
+    {
+        // Found by the kill loop: the cut tail stayed a skip range, so the reader jumped into the new records.
+        var (disk, segments) = Fill(10, segmentBytes: 1 << 20);
+        string last = segments[^1];
+        disk.FlipBit(last, disk.LengthOf(last) - 1, 0);
+        using (var log = CacheLog.Open(disk, out var recovery, 1 << 20))
+        {
+            Assert.True(Assert.Single(recovery.Damage).TornTail);
+            for (int i = 10; i <= 14; i++) log.Append(CacheLogModel.PayloadFor(i, 20));
+            log.Sync();
+            Assert.Equal(Enumerable.Range(1, 14).Select(i => (long)i), ReadAll(log));
+        }
+        using var reopened = CacheLog.Open(disk, out var again, 1 << 20);
+        Assert.Empty(again.Damage);
+        Assert.Equal(Enumerable.Range(1, 14).Select(i => (long)i), ReadAll(reopened));
+    }
+
+    [Fact]
     public void Zeros_and_garbage_never_crash_recovery()
     {
         var disk = new SimulatedDisk();

@@ -111,6 +111,7 @@ public sealed class CachedPublishTests(PlainMosquittoFixture fixture, TestFiles 
             }
             var drain = await Zdmqtt.ProcessAsync(files.Dir, "end\n", "publish", "-c", up);
             Assert.True(drain.Code == 0, drain.ToString());
+            output.WriteLine($"drain run: {drain}");
 
             var received = await WaitForEndAsync(sub);
             var perRun = new Dictionary<int, List<int>>();
@@ -144,9 +145,12 @@ public sealed class CachedPublishTests(PlainMosquittoFixture fixture, TestFiles 
     private static async Task<IReadOnlyList<ReceivedMessage>> WaitForEndAsync(MosquittoSub sub)
     {
         // "end" is the last message published; everything accepted before it arrives before it (one ordered topic).
-        for (int count = 1; ; count = sub.Messages.Count + 1)
+        // The next count comes from the snapshot just checked, never from the live list: a message arriving between
+        // the two would otherwise be skipped ("end" among them).
+        for (int count = 1; ; )
         {
             var received = await sub.WaitForAsync(count, TimeSpan.FromSeconds(60));
+            count = received.Count + 1;
             if (received.Any(m => m.Payload.AsSpan().SequenceEqual("end"u8))) return received;
         }
     }
@@ -156,6 +160,8 @@ public sealed class CachedPublishTests(PlainMosquittoFixture fixture, TestFiles 
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = files.Dir, RedirectStandardInput = true, RedirectStandardError = true, RedirectStandardOutput = true };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "zdmqtt.dll"));
         foreach (var a in new[] { "publish", "-c", config, "--give-up-after", "600" }) start.ArgumentList.Add(a);
+        string cacheDir = files.PathOf($"cache-kill-q{(config.Contains("q2") ? 2 : 1)}");
+        long before = CacheBytes(cacheDir);
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
         _ = process.StandardOutput.ReadToEndAsync();
@@ -179,11 +185,19 @@ public sealed class CachedPublishTests(PlainMosquittoFixture fixture, TestFiles 
         {
             // zdmqtt ended early (its stderr is shown below).
         }
+        // Small inputs fit in the pipe and are written before zdmqtt reads anything: wait (hang guard 60 s) until it
+        // has stored at least one record of this run, so that every kill lands inside real work.
+        var guard = Stopwatch.StartNew();
+        while (CacheBytes(cacheDir) <= before && !process.HasExited && guard.Elapsed < TimeSpan.FromSeconds(60))
+            await Task.Delay(10);
         if (process.HasExited) Assert.Fail($"run {run}: zdmqtt exited with {process.ExitCode} before the kill: {await stderr}");
         process.Kill(); // SIGKILL
         await process.WaitForExitAsync();
         output.WriteLine($"run {run}: killed after writing {lines} lines");
     }
+
+    private static long CacheBytes(string dir)
+        => Directory.Exists(dir) ? new DirectoryInfo(dir).GetFiles("seg-*.log").Sum(f => f.Length) : 0;
 
     private static int UnusedPort()
     {
