@@ -47,7 +47,7 @@ internal sealed class PublishWindow(MqttSink sink, int capacity, Action<long, st
             // No token: a cancelled await would leave the sink reading a buffer we had returned. Ctrl-C completes the sink instead.
             publish = sink.PublishAsync(line.Memory, CancellationToken.None);
         }
-        catch (InvalidOperationException)
+        catch (Exception e) when (RefusedWhileClosing(e))
         {
             // A signal completed the sink between reading this line and publishing it: it stays unread input.
             line.Return();
@@ -60,11 +60,26 @@ internal sealed class PublishWindow(MqttSink sink, int capacity, Action<long, st
             Record(e, number);
             return ValueTask.FromResult(true);
         }
+        if (publish.IsCompleted && !publish.IsCompletedSuccessfully)
+        {
+            // Failed at once: refused (the sink or its client is closing: unread input) or the sink gave up.
+            Exception? error = null;
+            try { publish.GetAwaiter().GetResult(); } catch (Exception e) { error = e; }
+            line.Return();
+            if (error is not null && RefusedWhileClosing(error)) return ValueTask.FromResult(false);
+            Added++;
+            if (error is not null) Record(error, number);
+            // Count the others now, so the caller stops reading input at once.
+            return DrainThenTrueAsync();
+        }
         Added++;
         _pending.Enqueue((publish, line, number));
-        // Already failed (the sink gave up): count it now, so the caller stops reading input at once.
-        return publish.IsCompleted && !publish.IsCompletedSuccessfully ? DrainThenTrueAsync() : ValueTask.FromResult(true);
+        return ValueTask.FromResult(true);
     }
+
+    // Not accepted at all because a signal is completing the sink: the sink says so, or its client is disconnecting.
+    private static bool RefusedWhileClosing(Exception e)
+        => e is InvalidOperationException or ZeroDepMqtt.Transport.MqttClientException { Reason: ZeroDepMqtt.Transport.MqttCloseReason.ClientDisconnected };
 
     private async ValueTask<bool> DrainThenTrueAsync()
     {
@@ -80,6 +95,11 @@ internal sealed class PublishWindow(MqttSink sink, int capacity, Action<long, st
         try
         {
             publish.GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (RefusedWhileClosing(e))
+        {
+            // Still waiting for queue room when the signal completed the sink: never accepted, so unread input.
+            Added--;
         }
         catch (Exception e)
         {
@@ -104,6 +124,11 @@ internal sealed class PublishWindow(MqttSink sink, int capacity, Action<long, st
         try
         {
             await publish.ConfigureAwait(false);
+        }
+        catch (Exception e) when (RefusedWhileClosing(e))
+        {
+            // Still waiting for queue room when the signal completed the sink: never accepted, so unread input.
+            Added--;
         }
         catch (Exception e)
         {
