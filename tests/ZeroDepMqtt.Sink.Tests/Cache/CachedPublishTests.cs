@@ -157,9 +157,7 @@ public sealed class CachedPublishTests(PlainMosquittoFixture fixture, TestFiles 
 
     private async Task RunAndKillAsync(string config, int run, int lines)
     {
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = files.Dir, RedirectStandardInput = true, RedirectStandardError = true, RedirectStandardOutput = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "zdmqtt.dll"));
-        foreach (var a in new[] { "publish", "-c", config, "--give-up-after", "600" }) start.ArgumentList.Add(a);
+        var start = Cli.ZdmqttProcess.StartInfo(files.Dir, ["publish", "-c", config, "--give-up-after", "600"]);
         string cacheDir = files.PathOf($"cache-kill-q{(config.Contains("q2") ? 2 : 1)}");
         long before = CacheBytes(cacheDir);
         using var process = Process.Start(start)!;
