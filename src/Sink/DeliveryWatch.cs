@@ -9,7 +9,7 @@ namespace ZeroDepMqtt.Sink;
 /// reason instead of resending forever: another client with the same client id (the broker keeps closing our
 /// connection while the other one makes progress), and no acknowledgement for
 /// <see cref="MqttSinkRuntimeOptions.NoProgressGiveUpAfter"/> while messages are outstanding and the broker accepts
-/// connections. Also counts the QoS 0 messages written on a connection that then dropped: QoS 0 has no
+/// connections; and a broker that answers the sink's QoS 2 PUBLISH with PUBACK (no QoS 2 support). Also counts the QoS 0 messages written on a connection that then dropped: QoS 0 has no
 /// acknowledgement, so those may never have reached the broker.
 /// </summary>
 internal sealed class DeliveryWatch : IDisposable
@@ -38,6 +38,7 @@ internal sealed class DeliveryWatch : IDisposable
         _stop = stop;
         client.Connected += OnConnected;
         client.ConnectionLost += OnConnectionLost;
+        client.QoS2NotSupported += OnQoS2NotSupported;
         if (noProgressLimit is { } limit)
         {
             // Checked a few times per limit: the bound is met within a quarter of it, at most a second late.
@@ -93,6 +94,9 @@ internal sealed class DeliveryWatch : IDisposable
               + $"{inUse.ClosesInARow} times in a row (a broker keeps one connection per client id); give every publisher its own clientId");
     }
 
+    // Every further QoS 2 message would be taken at QoS 1 and reported failed: stop at the first, with the client's reason.
+    private void OnQoS2NotSupported(MqttClientException error) => _stop(SinkErrorKind.QoS2NotSupported, error.Message);
+
     private void Check()
     {
         if (_limit is not { } limit) return;
@@ -129,6 +133,7 @@ internal sealed class DeliveryWatch : IDisposable
     {
         _client.Connected -= OnConnected;
         _client.ConnectionLost -= OnConnectionLost;
+        _client.QoS2NotSupported -= OnQoS2NotSupported;
         _timer?.Dispose();
     }
 }

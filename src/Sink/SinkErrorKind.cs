@@ -35,4 +35,8 @@ public enum SinkErrorKind
     /// <summary>With shaping options: a message could not be shaped (the input is not JSON, its topic does not resolve,
     /// the template does not fit it). That message was not sent; the others go on.</summary>
     InvalidMessage,
+
+    /// <summary>The sink publishes at QoS 2 and the broker answered with PUBACK: it does not support QoS 2 (RabbitMQ
+    /// downgrades to QoS 1). The sink stopped at the first such answer; what was not acknowledged failed. Use qos 1.</summary>
+    QoS2NotSupported,
 }

@@ -67,13 +67,8 @@ public sealed partial class MqttClient
                 }
                 if (refused is { } code)
                     return new CloseOutcome(MqttCloseReason.Refused, new MqttConnectionRefusedException(code, CurrentBroker.ToString()));
-                foreach (var m in inbound)
-                {
-                    if (_received.Writer.TryWrite(m)) continue;
-                    _metrics.OnReceivedDropped();
-                    Raise(MessageDropped, m);
-                }
-                inbound.Clear();
+                DeliverInbound(inbound);
+                RaiseQoS2NotSupportedOnce();
 
                 if (result.IsCompleted)
                 {
@@ -105,6 +100,23 @@ public sealed partial class MqttClient
         {
             return InternalError(e);
         }
+        finally
+        {
+            // Messages framed before a bad packet later in the same read: the session counts them as received (a QoS 2
+            // id is held until PUBREL, so the broker's re-send is not delivered again), so they must reach Messages now.
+            DeliverInbound(inbound);
+        }
+    }
+
+    private void DeliverInbound(List<MqttApplicationMessage> inbound)
+    {
+        foreach (var m in inbound)
+        {
+            if (_received.Writer.TryWrite(m)) continue;
+            _metrics.OnReceivedDropped();
+            Raise(MessageDropped, m);
+        }
+        inbound.Clear();
     }
 
     /// <summary>Whether the broker still has this client's subscriptions. MQTT 3.1 has no Session Present: with CleanSession off, it keeps them.</summary>

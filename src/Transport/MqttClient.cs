@@ -108,6 +108,34 @@ public sealed partial class MqttClient : IAsyncDisposable
     public event Action<MqttApplicationMessage>? MessageDropped;
 
     /// <summary>
+    /// Raised once, on the read loop, when the broker first answers a QoS 2 PUBLISH with PUBACK: it does not support
+    /// QoS 2 (RabbitMQ downgrades to QoS 1). Each such publish fails with <see cref="MqttCloseReason.QoS2NotSupported"/>
+    /// (the broker took it at QoS 1 and may deliver it); it is not sent again. Handlers must not block.
+    /// </summary>
+    public event Action<MqttClientException>? QoS2NotSupported;
+
+    private MqttClientException? _qos2NotSupported;   // set under the lock by the first downgrade; raised once after it
+    private bool _qos2NotSupportedRaised;
+
+    private MqttClientException NewQoS2NotSupported() => new(MqttCloseReason.QoS2NotSupported,
+        $"{CurrentBroker} answered a QoS 2 PUBLISH with PUBACK: it does not support QoS 2 (RabbitMQ downgrades to QoS 1); "
+        + "the message was taken at QoS 1 and may be delivered, but not exactly once: publish at QoS 1 to this broker");
+
+    /// <summary>Raises <see cref="QoS2NotSupported"/> the first time a downgrade was seen; outside the lock.</summary>
+    private void RaiseQoS2NotSupportedOnce()
+    {
+        if (Volatile.Read(ref _qos2NotSupported) is null || _qos2NotSupportedRaised) return;   // the read loop's usual case, lock-free
+        MqttClientException? error;
+        lock (_gate)
+        {
+            if (_qos2NotSupportedRaised || _qos2NotSupported is null) return;
+            _qos2NotSupportedRaised = true;
+            error = _qos2NotSupported;
+        }
+        Raise(QoS2NotSupported, error);
+    }
+
+    /// <summary>
     /// Raised (on a thread-pool thread) when, after a reconnect, the broker refused to restore a subscription
     /// (SUBACK 0x80): the filter is forgotten and no longer re-made.
     /// </summary>
@@ -140,6 +168,15 @@ public sealed partial class MqttClient : IAsyncDisposable
                 case SessionEventKind.PublishCompleted:
                     _metrics.OnAcknowledged();
                     if (e.State is PublishCompletion done) { done.TrySetResult(); done.ReleaseFromSession(); }
+                    break;
+                case SessionEventKind.PublishDowngraded:
+                    var downgraded = NewQoS2NotSupported();
+                    _qos2NotSupported ??= downgraded;
+                    if (e.State is PublishCompletion refused)
+                    {
+                        refused.TrySetException(downgraded);
+                        refused.ReleaseFromSession();
+                    }
                     break;
                 case SessionEventKind.PublishFailed:
                     if (e.State is PublishCompletion failed)

@@ -25,4 +25,7 @@ public enum MqttCloseReason
     Disposed,
     /// <summary>No CONNECT could be sent: <see cref="MqttClientOptions.PasswordProvider"/> threw, or gave credentials no CONNECT can carry.</summary>
     CredentialsFailure,
+    /// <summary>Not a connection's end: the broker answered a QoS 2 PUBLISH with PUBACK, so it does not support QoS 2
+    /// (RabbitMQ downgrades it to QoS 1). That publish fails with this reason; the connection stays up.</summary>
+    QoS2NotSupported,
 }

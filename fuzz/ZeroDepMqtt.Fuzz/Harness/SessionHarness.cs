@@ -405,6 +405,7 @@ internal sealed class SessionHarness
                 if (_session.State != SessionState.Connected) return;   // refused: the session dropped the connection
                 _connAccepted = true;
                 bool kept = !_options.CleanSession && (version == MqttProtocolVersion.V310 || ack.SessionPresent);
+                _sessionAssumed = kept && !ack.SessionPresent;
                 if (!kept)
                 {
                     _reserved.Clear();
@@ -417,7 +418,8 @@ internal sealed class SessionHarness
                 ushort id = PubAck.Read(frame, version).PacketId;
                 if (_inFlight.TryGetValue(id, out var m))
                 {
-                    if (m.QoS != QualityOfService.AtLeastOnce) Fail($"PUBACK accepted for QoS 2 message {m.N}");
+                    // QoS 2 before PUBREC: a broker without QoS 2 (RabbitMQ); the session ends it as downgraded.
+                    if (m.QoS == QualityOfService.ExactlyOnce && m.PubRecAccepted) Fail($"PUBACK accepted for QoS 2 message {m.N} past PUBREC");
                     m.Acked = true;
                 }
                 break;
@@ -466,14 +468,17 @@ internal sealed class SessionHarness
     }
 
     /// <summary>
-    /// Whether an accepted PUBLISH must reach the application: QoS 2 only once until its PUBREL (MQTT-4.3.3-2) —
-    /// a repeat carries DUP (MQTT-3.3.1-1), so DUP 0 on a held id is a new message from a broker that lost its state.
+    /// Whether an accepted PUBLISH must reach the application: QoS 2 only once until its PUBREL, whatever DUP says
+    /// (MQTT-4.3.3-2); except on MQTT 3.1 after a reconnect (session kept by assumption, no Session Present), where DUP 0
+    /// on a held id is a new message from a broker that lost its state (a repeat carries DUP, MQTT-3.3.1-1).
     /// </summary>
     private bool Delivers(in MqttFrame frame)
     {
         var p = Protocol.Packets.Publish.Read(frame, _options.Version);
-        return p.QoS != QualityOfService.ExactlyOnce || _inboundQos2.Add(p.PacketId) || !p.Dup;
+        return p.QoS != QualityOfService.ExactlyOnce || _inboundQos2.Add(p.PacketId) || (_sessionAssumed && !p.Dup);
     }
+
+    private bool _sessionAssumed;
 
     /// <summary>Drains events and checks the invariants after a step.</summary>
     private void Check()
@@ -484,10 +489,15 @@ internal sealed class SessionHarness
             {
                 case SessionEventKind.PublishCompleted:
                 case SessionEventKind.PublishFailed:
+                case SessionEventKind.PublishDowngraded:
                 {
                     var m = _messages[(int)e.State!];
                     if (++m.Ends > 1) Fail($"message {m.N} ended twice ({e.Kind})");
-                    if (e.Kind == SessionEventKind.PublishFailed)
+                    if (e.Kind == SessionEventKind.PublishDowngraded)
+                    {
+                        if (m.QoS != QualityOfService.ExactlyOnce || m.PubRecAccepted || !m.Acked) Fail($"message {m.N} ended downgraded without a PUBACK before PUBREC");
+                    }
+                    else if (e.Kind == SessionEventKind.PublishFailed)
                     {
                         if (!_failAllStep) Fail($"message {m.N} failed outside FailAll");
                         if (m.QoS == QualityOfService.ExactlyOnce && m.PubRecAccepted) _reserved.Add(m.Id);

@@ -73,10 +73,11 @@ public sealed partial class ClientSession
                 return true;
             case QualityOfService.ExactlyOnce:
                 _control.Enqueue(new ControlPacket(PacketType.PubRec, publish.PacketId));
-                // Until PUBREL, a repeat of this id is the same message: acknowledge, do not deliver twice (MQTT-4.3.3-2).
-                // A repeat carries DUP (MQTT-3.3.1-1), so DUP 0 on an id we hold means the broker starts a new message
-                // with it: it lost its own state (a restart without persistence). Delivering it loses nothing.
-                return _inboundQos2.Add(publish.PacketId) || !publish.Dup;
+                // Until PUBREL, a PUBLISH with this id is the same message, whatever its DUP flag: acknowledge it, never
+                // deliver it twice (MQTT-4.3.3-2). One exception: on MQTT 3.1, which has no Session Present, the session
+                // is only assumed kept after a reconnect; there DUP 0 on an id we hold means a broker that lost its state
+                // (a restart without persistence) starts a new message with it, and dropping that would lose it.
+                return _inboundQos2.Add(publish.PacketId) || (_sessionAssumed && !publish.Dup);
             default:
                 return true;
         }
@@ -94,6 +95,13 @@ public sealed partial class ClientSession
     private void OnPubAck(ushort id)
     {
         if (!_inFlight.TryGetValue(id, out var m)) return;
+        if (m.QoS == QualityOfService.ExactlyOnce && m.Stage == OutgoingStage.AwaitingAck)
+        {
+            // MQTT-4.3.3-1 allows only PUBREC here, but a broker without QoS 2 (RabbitMQ) acknowledges at QoS 1. Closing
+            // the connection would only re-send it into the same answer, forever: end this publish instead, truthfully.
+            End(m, SessionEventKind.PublishDowngraded);
+            return;
+        }
         if (m.QoS != QualityOfService.AtLeastOnce || m.Stage != OutgoingStage.AwaitingAck)
             ThrowHelper.Protocol(MqttErrorReason.UnexpectedPacket, "PUBACK", $"packet id {id} belongs to a QoS {(byte)m.QoS} publish", 2, "MQTT-4.3.2-1");
         Complete(m);

@@ -9,8 +9,8 @@ namespace ZeroDepMqtt.Protocol.Session;
 /// (<see cref="NextDeadline"/>). Not thread-safe: one caller at a time.
 /// </summary>
 /// <remarks>
-/// Delivery promise: every accepted publish ends in exactly one <see cref="SessionEventKind.PublishCompleted"/>
-/// or <see cref="SessionEventKind.PublishFailed"/> event. QoS 1/2 messages stay held until their final ack and are
+/// Delivery promise: every accepted publish ends in exactly one <see cref="SessionEventKind.PublishCompleted"/>,
+/// <see cref="SessionEventKind.PublishFailed"/> or <see cref="SessionEventKind.PublishDowngraded"/> event. QoS 1/2 messages stay held until their final ack and are
 /// re-sent after a reconnect: with DUP and the same id when the broker kept the session (MQTT-4.4.0-1), PUBREL for
 /// QoS 2 past PUBREC, and as fresh PUBLISH packets when it did not.
 /// </remarks>
@@ -180,12 +180,14 @@ public sealed partial class ClientSession
         }
     }
 
-    private void Complete(OutgoingMessage m)
+    private void Complete(OutgoingMessage m) => End(m, SessionEventKind.PublishCompleted);
+
+    private void End(OutgoingMessage m, SessionEventKind outcome)
     {
         m.Owner?.Remove(m);
         if (m.PacketId != 0 && _inFlight.Remove(m.PacketId) && m.QoS == QualityOfService.ExactlyOnce) _qos2InFlight--;
         if (m.NeedsSend) { m.NeedsSend = false; _resendPending--; }
-        _events.Enqueue(new SessionEvent(SessionEventKind.PublishCompleted, m.State));
+        _events.Enqueue(new SessionEvent(outcome, m.State));
         Recycle(m);
     }
 

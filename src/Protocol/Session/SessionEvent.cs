@@ -17,6 +17,13 @@ public enum SessionEventKind
     UnsubscribeCompleted,
     /// <summary>A SUBSCRIBE or UNSUBSCRIBE was lost with its connection or given up.</summary>
     RequestFailed,
+    /// <summary>
+    /// The broker answered a QoS 2 PUBLISH with PUBACK, as a broker without QoS 2 does (RabbitMQ treats QoS 2 as
+    /// QoS 1): exactly-once was not given, so the publish ends here, not completed; the broker took it at QoS 1 and
+    /// may deliver it. Its packet id is free again (a PUBACK ends the broker's flow). Never followed by another event
+    /// for the same publish.
+    /// </summary>
+    PublishDowngraded,
 }
 
 /// <summary>An output of the session for its caller. <see cref="State"/> is the object the caller passed with the request.</summary>

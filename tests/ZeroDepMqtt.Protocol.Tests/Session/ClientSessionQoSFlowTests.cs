@@ -93,13 +93,35 @@ public class ClientSessionQoSFlowTests
     }
 
     [Fact]
+    [Trait("spec", "MQTT-4.3.3-1")]
+    public void Puback_for_a_qos2_publish_ends_it_downgraded_frees_its_id_and_is_never_resent()
+    {
+        // A broker without QoS 2 (RabbitMQ) answers PUBACK: the publish ends with its own event, not completed and not
+        // sent again (a re-send would meet the same answer), and the connection goes on.
+        var b = new FakeBroker();
+        b.Connect();
+        b.Publish(1, Q2);
+        b.Publish(2, Q1);
+        var sent = b.Flush();
+        b.PubAck(sent[0].PacketId);
+        b.PubAck(sent[1].PacketId);
+        var events = b.Events();
+        Assert.Equal([1], FakeBroker.Tags(events, SessionEventKind.PublishDowngraded));
+        Assert.Equal([2], FakeBroker.Tags(events, SessionEventKind.PublishCompleted));
+        Assert.Equal(0, b.Session.InFlightCount);
+        b.Reconnect(sessionPresent: true);
+        Assert.Empty(b.Flush());
+    }
+
+    [Fact]
     [Trait("spec", "MQTT-4.3.2-1")]
-    public void Puback_for_a_qos2_id_is_a_protocol_violation()
+    public void Puback_for_a_qos2_id_past_pubrec_is_a_protocol_violation()
     {
         var b = new FakeBroker();
         b.Connect();
         b.Publish(1, Q2);
         ushort id = Assert.Single(b.Flush()).PacketId;
+        b.PubRec(id);
         var e = Assert.Throws<MqttProtocolException>(() => b.PubAck(id));
         Assert.Equal(MqttErrorReason.UnexpectedPacket, e.Reason);
     }

@@ -53,6 +53,9 @@ public sealed class DeliveryRun : IAsyncDisposable
     public ClientEvents SubscriberEvents { get; }
     /// <summary>Publishes whose awaiter has resumed successfully.</summary>
     public int Completed => Volatile.Read(ref _completed);
+    /// <summary>Every copy received after the first of its number, in arrival order, with its DUP flag and the
+    /// subscriber's connection count then: which side made it.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<(int Number, bool Dup, long Connection)> ExtraCopies { get; } = new();
     /// <summary>Messages received, duplicates included.</summary>
     public int ReceivedTotal => Volatile.Read(ref _receivedTotal);
 
@@ -140,7 +143,7 @@ public sealed class DeliveryRun : IAsyncDisposable
             {
                 if (m.Topic != Topic) continue;
                 int i = BinaryPrimitives.ReadInt32BigEndian(m.Payload.Span);
-                Interlocked.Increment(ref _received[i]);
+                if (Interlocked.Increment(ref _received[i]) > 1) ExtraCopies.Enqueue((i, m.Dup, Subscriber.Metrics.Connections));
                 Interlocked.Increment(ref _receivedTotal);
             }
         }
