@@ -59,25 +59,30 @@ public sealed class RabbitMqTests(RabbitMqFixture fixture, ITestOutputHelper out
         });
 
     [RabbitMqFact]
-    public Task Quirk_a_QoS_2_publish_is_answered_with_PUBACK_which_the_client_reports_as_a_protocol_error()
+    [Trait("spec", "MQTT-4.3.3-1")]
+    public Task Quirk_a_QoS_2_publish_is_answered_with_PUBACK_and_fails_with_that_reason_without_a_resend_loop()
         => output.OnFailureAsync(Node, async () =>
         {
             // RabbitMQ 3.10 treats a QoS 2 PUBLISH as QoS 1 and answers PUBACK; MQTT 3.1.1 allows only PUBREC
-            // (MQTT-4.3.3-1). The client closes the connection and names the reason; the publish stays pending
-            // (each resend meets the same answer) until the client is disposed, which fails it.
-            var errors = new List<string>();
-            var options = Options("rq2pub", webSocket: false);
-            var client = await InteropClients.ConnectAsync(options);
-            var firstError = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
-            client.ConnectionLost += (reason, error) => { if (reason == MqttCloseReason.ProtocolError) firstError.TrySetResult(error); };
-            var publish = client.PublishAsync(InteropClients.NewTopic("rmqq2"), "qos2"u8.ToArray(), QualityOfService.ExactlyOnce).AsTask();
-            var error = await firstError.Task.WaitAsync(InteropClients.Deadline);
-            output.WriteLine(error?.Message);
-            Assert.Contains("PUBACK", error?.Message);
-            Assert.Contains("QoS 2", error?.Message);
-            Assert.False(publish.IsCompletedSuccessfully);
-            await client.DisposeAsync();
-            await Assert.ThrowsAnyAsync<Exception>(() => publish.WaitAsync(InteropClients.Deadline));
+            // (MQTT-4.3.3-1). The publish fails with a reason that says so; the connection stays up (no reconnect and
+            // re-send into the same answer) and a QoS 1 publish after it goes through.
+            var client = await InteropClients.ConnectAsync(Options("rq2pub", webSocket: false));
+            await using var owned = client;
+            var lost = new List<MqttCloseReason>();
+            client.ConnectionLost += (reason, _) => { lock (lost) lost.Add(reason); };
+            MqttClientException? raised = null;
+            client.QoS2NotSupported += e => raised = e;
+            string topic = InteropClients.NewTopic("rmqq2");
+            var error = await Assert.ThrowsAsync<MqttClientException>(
+                () => client.PublishAsync(topic, "qos2"u8.ToArray(), QualityOfService.ExactlyOnce).AsTask().WaitAsync(InteropClients.Deadline));
+            output.WriteLine(error.Message);
+            Assert.Equal(MqttCloseReason.QoS2NotSupported, error.Reason);
+            Assert.Contains("answered a QoS 2 PUBLISH with PUBACK: it does not support QoS 2 (RabbitMQ downgrades to QoS 1)", error.Message);
+            await client.PublishAsync(topic, "qos1"u8.ToArray(), QualityOfService.AtLeastOnce).AsTask().WaitAsync(InteropClients.Deadline);
+            Assert.True(client.IsConnected);
+            Assert.Equal(1, client.Metrics.Connections);
+            lock (lost) Assert.Empty(lost);
+            Assert.NotNull(raised);
         });
 
     [RabbitMqTheory]
