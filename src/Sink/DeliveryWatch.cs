@@ -20,9 +20,6 @@ internal sealed class DeliveryWatch : IDisposable
     private readonly Action<SinkErrorKind, string> _stop;
     private readonly object _gate = new();
     private readonly ITimer? _timer;
-    // The client's takeover rule too: a broker that closes a connection this soon after accepting it was probably
-    // told to by another connection with the same client id.
-    private static readonly TimeSpan QuickClose = TimeSpan.FromSeconds(2);
     private long _ackAtConnect, _connectedAt;
     private long _quickCloses;
     private long _ackAtPreviousLoss = -1, _ackAtLossBefore = -1;
@@ -75,8 +72,9 @@ internal sealed class DeliveryWatch : IDisposable
         {
             long ack = _client.Metrics.Acknowledged;
             Interlocked.Increment(ref _connectionsLost);
-            // A takeover shows as the broker closing the socket, or as a reset when we were writing at that moment.
-            if (reason is MqttCloseReason.BrokerClosed or MqttCloseReason.NetworkError && _connectedAt != 0 && Stopwatch.GetElapsedTime(_connectedAt) < QuickClose)
+            // The client's takeover rule (it owns it): a broker that closes a connection this soon after accepting it was
+            // probably told to by another connection with the same client id.
+            if (_connectedAt != 0 && MqttClient.IsQuickClose(reason, Stopwatch.GetElapsedTime(_connectedAt)))
                 Interlocked.Increment(ref _quickCloses);
             _connectedAt = 0;
             if (_settings.Qos == QualityOfService.AtMostOnce) WrittenBeforeConnectionLoss += Math.Max(0, ack - _ackAtConnect);

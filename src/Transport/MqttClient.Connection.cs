@@ -283,9 +283,17 @@ public sealed partial class MqttClient
     /// A broker drops the older of two connections with one client id (MQTT-3.1.4-2): being closed right after
     /// CONNACK, again and again, is the sign. Say so instead of a bare "broker closed".
     /// </summary>
+    /// <summary>How soon after CONNACK a close by the broker looks like a takeover by another connection with this client id.</summary>
+    internal static readonly TimeSpan QuickCloseLimit = TimeSpan.FromSeconds(2);
+
+    /// <summary>The takeover sign: the broker closed (or reset, when we were writing at that moment) a connection
+    /// it had accepted less than <see cref="QuickCloseLimit"/> before. The one owner of this rule; the sink asks it.</summary>
+    internal static bool IsQuickClose(MqttCloseReason reason, TimeSpan connectedFor)
+        => reason is MqttCloseReason.BrokerClosed or MqttCloseReason.NetworkError && connectedFor < QuickCloseLimit;
+
     private CloseOutcome NoteTakeover(CloseOutcome outcome, ref int quickKicks)
     {
-        bool quick = outcome.WasAccepted && outcome.Reason is MqttCloseReason.BrokerClosed or MqttCloseReason.NetworkError && outcome.Lifetime < TimeSpan.FromSeconds(2);
+        bool quick = outcome.WasAccepted && IsQuickClose(outcome.Reason, outcome.Lifetime);
         quickKicks = quick ? quickKicks + 1 : 0;
         if (quickKicks < 3) return outcome;
         return outcome with

@@ -107,8 +107,8 @@ public readonly struct Connect
             ThrowHelper.ArgumentOutOfRange(nameof(Version), $"protocol level {(byte)Version} is neither 3 (MQTT 3.1) nor 4 (MQTT 3.1.1).");
         ArgumentNullException.ThrowIfNull(ClientId, nameof(ClientId));
         int clientId = MqttUtf8.GetByteCount(ClientId, nameof(ClientId));
-        if (Version == MqttProtocolVersion.V310 && (ClientId.Length is 0 or > 23))
-            ThrowHelper.Argument(nameof(ClientId), $"MQTT 3.1 needs a client id of 1 to 23 characters; this one has {ClientId.Length} (MQTT 3.1 §3.1).");
+        if (Version == MqttProtocolVersion.V310 && (ClientId.Length is 0 or > MqttV310Limits.MaxClientIdLength))
+            ThrowHelper.Argument(nameof(ClientId), $"MQTT 3.1 needs a client id of 1 to {MqttV310Limits.MaxClientIdLength} characters; this one has {ClientId.Length} (MQTT 3.1 §3.1).");
         if (clientId == 0 && !CleanSession)
             ThrowHelper.Argument(nameof(ClientId), "an empty client id needs CleanSession (MQTT-3.1.3-7).");
         if (Password is not null && UserName is null)

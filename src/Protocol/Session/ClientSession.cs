@@ -108,8 +108,8 @@ public sealed partial class ClientSession
     {
         if (topic.IsEmpty) ThrowHelper.Argument(nameof(topic), "PUBLISH needs a topic name (MQTT-4.7.3-1).");
         PacketWriting.CheckQoS(qos, nameof(qos));
-        if (_options.Version == MqttProtocolVersion.V310 && topic.Utf8.Length > 32_767)
-            ThrowHelper.Argument(nameof(topic), $"the topic is {topic.Utf8.Length} bytes; MQTT 3.1 allows 32,767 (MQTT 3.1 §3.3).");
+        if (_options.Version == MqttProtocolVersion.V310 && topic.Utf8.Length > MqttV310Limits.MaxTopicBytes)
+            ThrowHelper.Argument(nameof(topic), $"the topic is {topic.Utf8.Length} bytes; MQTT 3.1 allows {MqttV310Limits.MaxTopicBytes} (MQTT 3.1 §3.3).");
         if ((long)payloadLength + topic.Utf8.Length + 4 > RemainingLength.Max)
             ThrowHelper.Argument("payload", $"a {payloadLength}-byte payload does not fit one PUBLISH (Remaining Length at most {RemainingLength.Max}, MQTT-2.2.3).");
     }

@@ -7,7 +7,7 @@ namespace ZeroDepMqtt.Sink.Configuration;
 internal static class ClientIdGenerator
 {
     public const string Prefix = "zdmqtt";
-    public const int Length = 23;
+    public const int Length = ZeroDepMqtt.Protocol.MqttV310Limits.MaxClientIdLength;
     private const string Digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
     public static string Create()

@@ -12,11 +12,11 @@ namespace ZeroDepMqtt.Sink.Configuration;
 /// </summary>
 internal static class OptionsValidator
 {
-    /// <summary>MQTT 3.1's PUBLISH section caps topic names at 32,767 (its appendix says 64k; take the safe one).</summary>
-    public const int MaxTopicBytesV310 = 32_767;
+    /// <summary>MQTT 3.1's topic cap; Protocol owns it.</summary>
+    public const int MaxTopicBytesV310 = MqttV310Limits.MaxTopicBytes;
 
-    /// <summary>MQTT 3.1: a client identifier has 1 to 23 characters.</summary>
-    public const int MaxClientIdV310 = 23;
+    /// <summary>MQTT 3.1: a client identifier has 1 to this many characters; Protocol owns it.</summary>
+    public const int MaxClientIdV310 = MqttV310Limits.MaxClientIdLength;
 
     public static SinkSettings? Resolve(MqttSinkOptions o, ConfigContext context, ProblemList p)
     {

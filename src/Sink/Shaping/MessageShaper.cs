@@ -31,7 +31,7 @@ internal sealed partial class MessageShaper
 
     public required TopicName StaticTopic { get; init; }
     public CompiledTemplate? TopicTemplate { get; init; }
-    public int MaxTopicBytes { get; init; } = 65_535;
+    public int MaxTopicBytes { get; init; } = ZeroDepMqtt.Protocol.MqttUtf8.MaxLength;
     public bool SendSingle { get; init; }
     public byte[][]? Fields { get; init; }
     public byte[][]? ExcludeFields { get; init; }
