@@ -405,7 +405,6 @@ internal sealed class SessionHarness
                 if (_session.State != SessionState.Connected) return;   // refused: the session dropped the connection
                 _connAccepted = true;
                 bool kept = !_options.CleanSession && (version == MqttProtocolVersion.V310 || ack.SessionPresent);
-                _sessionAssumed = kept && !ack.SessionPresent;
                 if (!kept)
                 {
                     _reserved.Clear();
@@ -468,17 +467,14 @@ internal sealed class SessionHarness
     }
 
     /// <summary>
-    /// Whether an accepted PUBLISH must reach the application: QoS 2 only once until its PUBREL, whatever DUP says
-    /// (MQTT-4.3.3-2); except on MQTT 3.1 after a reconnect (session kept by assumption, no Session Present), where DUP 0
-    /// on a held id is a new message from a broker that lost its state (a repeat carries DUP, MQTT-3.3.1-1).
+    /// Whether an accepted PUBLISH must reach the application: QoS 2 only once until its PUBREL (MQTT-4.3.3-2) —
+    /// a repeat carries DUP (MQTT-3.3.1-1), so DUP 0 on a held id is a new message from a broker that lost its state.
     /// </summary>
     private bool Delivers(in MqttFrame frame)
     {
         var p = Protocol.Packets.Publish.Read(frame, _options.Version);
-        return p.QoS != QualityOfService.ExactlyOnce || _inboundQos2.Add(p.PacketId) || (_sessionAssumed && !p.Dup);
+        return p.QoS != QualityOfService.ExactlyOnce || _inboundQos2.Add(p.PacketId) || !p.Dup;
     }
-
-    private bool _sessionAssumed;
 
     /// <summary>Drains events and checks the invariants after a step.</summary>
     private void Check()

@@ -8,7 +8,6 @@ public sealed partial class ClientSession
     private bool _connectPending;
     private TimeSpan _connectWrittenAt;
     private bool _disconnectRequested;
-    private bool _sessionAssumed;   // kept by assumption (MQTT 3.1 has no Session Present), not confirmed by the broker
 
     /// <summary>A new network connection is open: CONNECT is the next packet written, and the only one until CONNACK (MQTT-3.1.0-1).</summary>
     /// <exception cref="InvalidOperationException">The previous connection was not reported lost.</exception>
@@ -86,8 +85,6 @@ public sealed partial class ClientSession
         // with DUP; a broker that lost it treats the DUP publish as new, so nothing is lost.
         bool sessionKept = !_options.CleanSession
             && (_options.Version == MqttProtocolVersion.V310 || ack.SessionPresent);
-        // Only MQTT 3.1 leaves the session's survival to assumption; 3.1.1 says it in Session Present.
-        _sessionAssumed = sessionKept && !ack.SessionPresent;
         if (!sessionKept)
         {
             _inboundQos2.Clear();
