@@ -75,12 +75,6 @@ internal static class RawMqtt
     public static ushort PublishId(ReadOnlySpan<byte> body)
         => BinaryPrimitives.ReadUInt16BigEndian(body[(2 + BinaryPrimitives.ReadUInt16BigEndian(body))..]);
 
-    public static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
+    /// <summary>A listening port for a broker child process: the tests' <c>LoopbackPorts</c> (no bind-then-close race with bind(0)).</summary>
+    public static int FreePort() => ZeroDepMqtt.Transport.Tests.Support.LoopbackPorts.Reserve();
 }

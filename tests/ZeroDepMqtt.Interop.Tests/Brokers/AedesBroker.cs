@@ -35,7 +35,7 @@ public sealed class AedesBroker(BrokerCredentials? credentials, AedesWebSocket? 
         {
             if (firstStart) _port = Loopback.FreePort();
             if (await TryStartAsync(node, cancellationToken)) return;
-            // A free port found by binding port 0 can be taken before node binds it: on the first start, try another.
+            // Another test process may pick the same port at the same moment (LoopbackPorts): on the first start, try another.
             if (!firstStart || attempt == StartAttempts || !Output().Contains("EADDRINUSE", StringComparison.Ordinal))
                 throw new InvalidOperationException($"aedes did not start on port {_port}.\n{LogTail()}");
         }

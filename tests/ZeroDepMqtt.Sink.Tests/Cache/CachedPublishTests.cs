@@ -197,10 +197,6 @@ public sealed class CachedPublishTests(PlainMosquittoFixture fixture, TestFiles 
     private static long CacheBytes(string dir)
         => Directory.Exists(dir) ? new DirectoryInfo(dir).GetFiles("seg-*.log").Sum(f => f.Length) : 0;
 
-    private static int UnusedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    // Nothing listens there; outside the ephemeral range, so no other socket takes it meanwhile (LoopbackPorts).
+    private static int UnusedPort() => LoopbackPorts.Reserve();
 }

@@ -178,12 +178,8 @@ public sealed class PublishVerbTests(PlainMosquittoFixture fixture, TestFiles fi
         Assert.Contains("(default: 30)", run.Out);
     }
 
-    private static int UnusedPort()
-    {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)listener.LocalEndPoint!).Port; // released at once; nothing listens there, so connecting is refused
-    }
+    // Nothing listens there, so connecting is refused; outside the ephemeral range, so no other socket takes it meanwhile.
+    private static int UnusedPort() => LoopbackPorts.Reserve();
 
     /// <summary>Returns at most one line's worth of bytes per read, after a delay.</summary>
     private sealed class SlowStream(byte[] data, TimeSpan delay) : MemoryStream(data)

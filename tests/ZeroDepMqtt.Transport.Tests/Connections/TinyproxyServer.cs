@@ -52,7 +52,7 @@ public sealed class TinyproxyServer : IAsyncDisposable
         string directory = Directory.CreateTempSubdirectory("zdmqtt-tinyproxy-").FullName;
         for (int attempt = 1; ; attempt++)
         {
-            int port = FreePort();
+            int port = LoopbackPorts.Reserve();
             var config = new StringBuilder()
                 .Append("Port ").Append(port.ToString(CultureInfo.InvariantCulture)).Append('\n')
                 .Append("Listen 127.0.0.1\nTimeout 60\nLogLevel Info\nMaxClients 50\n");
@@ -109,12 +109,5 @@ public sealed class TinyproxyServer : IAsyncDisposable
             }
         }
         return false;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -67,8 +67,8 @@ public sealed class MosquittoBroker : IAsyncDisposable
             if (options.Users is { } users) await MosquittoPasswd.CreateAsync(broker.PasswordFilePath!, users, cancellationToken);
             for (int attempt = 1; ; attempt++)
             {
-                // A free port found by binding port 0 can be taken by someone else before Mosquitto binds it: retry.
-                broker.Port = FreePort();
+                // Another test process may pick the same port at the same moment (LoopbackPorts): retry on another.
+                broker.Port = LoopbackPorts.Reserve();
                 File.WriteAllText(broker.ConfigPath, MosquittoConfig.Write(broker));
                 if (await broker.TryStartAsync(cancellationToken)) return broker;
                 if (attempt == StartAttempts || !broker.FailedToBind())
@@ -165,7 +165,9 @@ public sealed class MosquittoBroker : IAsyncDisposable
         while (DateTime.UtcNow < deadline)
         {
             if (process.HasExited) break;
-            if (await AcceptsAsync(cancellationToken)) return true;
+            // Something else answering on the port (another process's listener that won the race) is not our broker:
+            // Mosquitto then logs the failed bind and exits.
+            if (await AcceptsAsync(cancellationToken) && !process.HasExited && !FailedToBind()) return true;
             await Task.Delay(25, cancellationToken); // polling interval, not synchronisation: the connect decides
         }
         await Kill9Async();
@@ -187,13 +189,6 @@ public sealed class MosquittoBroker : IAsyncDisposable
     }
 
     private bool FailedToBind() => ReadLog().Contains("Address already in use", StringComparison.OrdinalIgnoreCase);
-
-    private static int FreePort()
-    {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)listener.LocalEndPoint!).Port;
-    }
 
     [DllImport("libc", EntryPoint = "geteuid")]
     internal static extern uint GetEffectiveUserId();
