@@ -269,10 +269,11 @@ public sealed class HostileBrokerTests(ITestOutputHelper output) : IDisposable
         Assert.Empty(events.Lost);
 
         await DisposeWithinAsync(client);
-        // Dispose ends every publish: the waiting one and the QoS 0 messages never written fail, none hangs.
-        var failure = await Assert.ThrowsAnyAsync<Exception>(() => blocked!.Within(Short, "the waiting publish ended"));
-        output.WriteLine($"pending publish ended with {failure.GetType().Name}: {failure.Message}; last close {client.LastCloseReason}");
-        Assert.IsNotType<TimeoutException>(failure);
+        // Dispose ends every publish, none hangs: the QoS 0 messages never written fail. The waiting one usually fails
+        // too, but the kernel may still have taken a few more bytes after it had to wait, freeing room that admitted and
+        // wrote it before the dispose: then it completed, which is also an end.
+        await blocked!.ContinueWith(static _ => { }, TaskScheduler.Default).Within(Short, "the waiting publish ended");
+        output.WriteLine($"the waiting publish ended {blocked.Status}{(blocked.Exception is { } failure ? $": {failure.InnerException?.Message}" : "")}; last close {client.LastCloseReason}");
         try { await Task.WhenAll(pending).Within(Short, "every publish ended"); }
         catch (Exception e) when (e is not TimeoutException) { } // observed: unwritten QoS 0 messages fail on dispose
         Assert.Contains(client.LastCloseReason, new[] { MqttCloseReason.Disposed, MqttCloseReason.ClientDisconnected });
