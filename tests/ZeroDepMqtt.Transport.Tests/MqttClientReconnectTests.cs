@@ -56,7 +56,7 @@ public sealed class MqttClientReconnectTests(ITestOutputHelper output) : IDispos
     [Theory]
     [InlineData(QualityOfService.AtLeastOnce)]
     [InlineData(QualityOfService.ExactlyOnce, Skip = "Open (issue 10): 1 of 3 fresh-clone CI runs saw one duplicate at QoS 2 across a clean Mosquitto "
-        + "restart (20,001 received, 20,000 distinct, nothing missing); about 110 runs here saw none. Ruled out by tests: the client keeps its inbound "
+        + "restart (20,001 received, 20,000 distinct, nothing missing); about 120 runs here saw none (8 of them inside full-project runs). Ruled out by tests: the client keeps its inbound "
         + "QoS 2 ids across a kept-session reconnect and re-sends PUBREL, never PUBLISH, after PUBREC (MqttClientQoS2ReconnectTests). Suspect, unproven: "
         + "Mosquitto 2.0.11 resets an outgoing QoS 2 message in state resend_pubrel to publish_qos2 on reconnect, re-sending a PUBLISH already PUBREC'd. "
         + "Un-skip to rerun: the output names each extra copy's DUP flag")]
@@ -81,8 +81,9 @@ public sealed class MqttClientReconnectTests(ITestOutputHelper output) : IDispos
             output.WriteLine($"QoS {(int)qos}, SIGTERM after {completedAtStop} acknowledged: sent {Count}, received {run.ReceivedTotal} " +
                              $"({Count - missing} distinct), missing {missing}, duplicated {duplicated} ({extra} extra copies); " +
                              $"publisher connections {run.Publisher.Metrics.Connections}, subscriber connections {run.Subscriber.Metrics.Connections}");
-            // Which side made a copy: DUP 1 is the broker re-sending a flow the subscriber no longer held; DUP 0 a new PUBLISH.
-            foreach (var copy in run.ExtraCopies.Take(20))
+            // At QoS 2, which side made a copy: DUP 1 is the broker re-sending a flow the subscriber no longer held; DUP 0 a
+            // new PUBLISH. (At QoS 1 copies are expected: every message not PUBACK'd at the stop is re-sent.)
+            foreach (var copy in qos == QualityOfService.ExactlyOnce ? run.ExtraCopies.Take(20) : [])
                 output.WriteLine($"extra copy of message {copy.Number}: DUP {(copy.Dup ? 1 : 0)}, on subscriber connection {copy.Connection}");
             Assert.Equal(0, missing);
             Assert.True(run.Publisher.Metrics.Connections >= 3, "the publisher did not reconnect after the stop");
