@@ -93,7 +93,7 @@ public sealed partial class ClientSession
     // duplicate is possible. An ack of the wrong kind for a live id is a protocol violation.
     private void OnPubAck(ushort id)
     {
-        if (!_inFlight.TryGetValue(id, out var m)) return;
+        if (_inFlight.Find(id) is not { } m) return;
         if (m.QoS != QualityOfService.AtLeastOnce || m.Stage != OutgoingStage.AwaitingAck)
             ThrowHelper.Protocol(MqttErrorReason.UnexpectedPacket, "PUBACK", $"packet id {id} belongs to a QoS {(byte)m.QoS} publish", 2, "MQTT-4.3.2-1");
         Complete(m);
@@ -101,7 +101,7 @@ public sealed partial class ClientSession
 
     private void OnPubRec(ushort id)
     {
-        if (!_inFlight.TryGetValue(id, out var m))
+        if (_inFlight.Find(id) is not { } m)
         {
             // Unknown id: still release it so the broker does not hold it forever.
             _control.Enqueue(new ControlPacket(PacketType.PubRel, id));
@@ -122,7 +122,7 @@ public sealed partial class ClientSession
 
     private void OnPubComp(ushort id)
     {
-        if (!_inFlight.TryGetValue(id, out var m))
+        if (_inFlight.Find(id) is not { } m)
         {
             _orphanReleases.Remove(id);
             return;
