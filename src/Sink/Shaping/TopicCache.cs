@@ -50,16 +50,15 @@ internal sealed class TopicCache
     // randomized: a collision only costs a re-validation, and entries are compared by their bytes.
     private static uint Hash(ReadOnlySpan<byte> utf8)
     {
-        ulong h = (ulong)utf8.Length * 0x9E3779B97F4A7C15;
+        const ulong K = 0x9E3779B97F4A7C15;
+        ulong h = (ulong)utf8.Length * K;
         while (utf8.Length >= 8)
         {
-            h = (h ^ System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(utf8)) * 0x100000001B3;
-            h ^= h >> 29;
+            h = ulong.RotateLeft((h ^ System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(utf8)) * K, 31);
             utf8 = utf8[8..];
         }
-        foreach (byte b in utf8) h = (h ^ b) * 0x100000001B3;
-        h ^= h >> 32;
-        return (uint)h;
+        foreach (byte b in utf8) h = ulong.RotateLeft((h ^ b) * K, 31);
+        return (uint)((h * K) >> 32);   // the product's high half: every input bit reaches the low bits a slot takes
     }
 
     private static string? Check(ReadOnlySpan<byte> utf8, int maxBytes)

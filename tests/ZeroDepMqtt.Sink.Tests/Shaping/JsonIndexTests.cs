@@ -158,3 +158,19 @@ public sealed class PlainTemplateTests
         else Assert.True(json.Contains('\\') || json.Contains("true") || json.Contains('[') || !json.Contains("device"), $"fast path refused {json}");
     }
 }
+
+public sealed class TopicCacheTests
+{
+    /// <summary>A gateway's device topics, differing in a byte or two, stay cached: once seen, resolving them again
+    /// allocates nothing (a weak hash put them in few slots, so they evicted one another on every message).</summary>
+    [Fact]
+    public void Topics_of_many_devices_stay_cached()
+    {
+        var cache = new TopicCache();
+        var topics = Enumerable.Range(0, 64).Select(i => System.Text.Encoding.UTF8.GetBytes($"devices/dev-{i:00}/t")).ToArray();
+        foreach (var t in topics) Assert.True(cache.TryGet(t, 65_535, out _, out _));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        foreach (var t in topics) Assert.True(cache.TryGet(t, 65_535, out _, out _));
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+}
