@@ -5,7 +5,7 @@ using ZeroDepMqtt.Sink;
 
 namespace ZeroDepMqtt.Cli.Verbs;
 
-/// <summary><c>zdmqtt publish --config FILE [--input FILE] [--progress] [--give-up-after SECONDS]</c>: publishes one
+/// <summary><c>zdmqtt publish --config FILE [--input FILE] [--progress] [--give-up-after SECONDS] [--qos2-window N]</c>: publishes one
 /// message per input line and exits 0 only when every message reached its QoS's delivery point.</summary>
 public sealed class PublishVerb : IVerb
 {
@@ -17,6 +17,7 @@ public sealed class PublishVerb : IVerb
         ["--config"] = "--config", ["-c"] = "--config",
         ["--input"] = "--input", ["-i"] = "--input",
         ["--give-up-after"] = "--give-up-after",
+        ["--qos2-window"] = "--qos2-window",
     };
 
     private static readonly Dictionary<string, string> Flags = new() { ["--progress"] = "--progress" };
@@ -30,6 +31,7 @@ public sealed class PublishVerb : IVerb
     /// <inheritdoc/>
     public string Help => """
         Usage: zdmqtt publish --config <file.json> [--input <file>] [--progress] [--give-up-after <seconds>]
+                              [--qos2-window <n>]
 
         Connects with the sink configuration (the eKuiper MQTT action options, bare or as {"mqtt": {...}})
         and publishes one message per input line to its topic, at its qos, with its retained flag.
@@ -51,6 +53,9 @@ public sealed class PublishVerb : IVerb
           --give-up-after <seconds>    stop when the broker cannot be reached for this long, at the
                                        start or after a connection dropped, or acknowledges nothing
                                        for this long while messages are outstanding (default: 30)
+          --qos2-window <n>            QoS 2 messages in flight at once (default: 20, Mosquitto's
+                                       max_inflight_messages); never above the broker's own limit:
+                                       Mosquitto acknowledges and drops QoS 2 messages beyond it
           -h, --help                   show this help
 
         Output: warnings, progress and a summary on stderr; nothing on stdout.
@@ -71,6 +76,7 @@ public sealed class PublishVerb : IVerb
         var reader = new ArgReader(Name, args, Options, Flags);
         string path = reader.Required(Name, "--config");
         var giveUpAfter = GiveUpAfter(reader.Value("--give-up-after"));
+        int? qos2Window = Qos2Window(reader.Value("--qos2-window"));
         string? input = reader.Value("--input");
         bool progress = reader.Flag("--progress") || console.ErrorIsTerminal;
 
@@ -98,6 +104,8 @@ public sealed class PublishVerb : IVerb
         await using (inputStream)
         {
             var runtime = new MqttSinkRuntimeOptions { ConnectGiveUpAfter = giveUpAfter, ReconnectGiveUpAfter = giveUpAfter, NoProgressGiveUpAfter = giveUpAfter };
+            // The QoS 2 cap lies within the whole window, so a larger one widens that too.
+            if (qos2Window is int w) runtime = runtime with { MaxInFlightQoS2 = w, MaxInFlight = Math.Max(runtime.MaxInFlight, w) };
             MqttSink sink;
             try
             {
@@ -230,6 +238,14 @@ public sealed class PublishVerb : IVerb
         return completion.ErrorKind is SinkErrorKind.Unreachable or SinkErrorKind.Refused or SinkErrorKind.TlsFailure ? ExitCode.ConnectionFailed : ExitCode.Failure;
     }
 
+
+    private static int? Qos2Window(string? text)
+    {
+        if (text is null) return null;
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int n) || n is < 1 or > ZeroDepMqtt.Protocol.Session.ClientSession.MaxWindow)
+            throw new UsageException($"publish: --qos2-window needs a whole number from 1 to {ZeroDepMqtt.Protocol.Session.ClientSession.MaxWindow}, not \"{text}\"");
+        return n;
+    }
 
     private static TimeSpan GiveUpAfter(string? text)
     {

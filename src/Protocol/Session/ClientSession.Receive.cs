@@ -95,7 +95,7 @@ public sealed partial class ClientSession
     // duplicate is possible. An ack of the wrong kind for a live id is a protocol violation.
     private void OnPubAck(ushort id)
     {
-        if (!_inFlight.TryGetValue(id, out var m)) return;
+        if (_inFlight.Find(id) is not { } m) return;
         if (m.QoS == QualityOfService.ExactlyOnce && m.Stage == OutgoingStage.AwaitingAck)
         {
             // MQTT-4.3.3-1 allows only PUBREC here, but a broker without QoS 2 (RabbitMQ) acknowledges at QoS 1. Closing
@@ -110,7 +110,7 @@ public sealed partial class ClientSession
 
     private void OnPubRec(ushort id)
     {
-        if (!_inFlight.TryGetValue(id, out var m))
+        if (_inFlight.Find(id) is not { } m)
         {
             // Unknown id: still release it so the broker does not hold it forever.
             _control.Enqueue(new ControlPacket(PacketType.PubRel, id));
@@ -131,7 +131,7 @@ public sealed partial class ClientSession
 
     private void OnPubComp(ushort id)
     {
-        if (!_inFlight.TryGetValue(id, out var m))
+        if (_inFlight.Find(id) is not { } m)
         {
             _orphanReleases.Remove(id);
             return;

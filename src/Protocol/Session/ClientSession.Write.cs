@@ -124,7 +124,7 @@ public sealed partial class ClientSession
             }
             m.PacketId = NextPacketId();
             m.Stage = OutgoingStage.AwaitingAck;
-            _inFlight.Add(m.PacketId, m);
+            _inFlight.Add(m);
             if (m.QoS == QualityOfService.ExactlyOnce) _qos2InFlight++;
             _awaitingAck.Append(m);
             WritePublish(writer, m, dup: false);

@@ -26,7 +26,7 @@ public sealed partial class ClientSession
     private readonly MessageList _queue = new();          // accepted, not yet in flight
     private readonly MessageList _awaitingAck = new();    // PUBLISH sent, send order
     private readonly MessageList _awaitingComp = new();   // PUBREL sent, PUBREC order
-    private readonly Dictionary<ushort, OutgoingMessage> _inFlight;
+    private readonly InFlightTable _inFlight = new();
     private readonly Stack<OutgoingMessage> _pool = new();
     private readonly Queue<SessionEvent> _events = new();
     private long _queuedBytes;
@@ -48,7 +48,6 @@ public sealed partial class ClientSession
         _options = options;
         _connect = BuildConnect(options.UserName, options.Password);
         _ = _connect.EncodedLength; // validates the CONNECT now rather than at the first connection
-        _inFlight = new Dictionary<ushort, OutgoingMessage>(Math.Min(options.MaxInFlight, 4096));
     }
 
     /// <summary>The options.</summary>
@@ -204,7 +203,8 @@ public sealed partial class ClientSession
         while (true)
         {
             _lastPacketId = _lastPacketId == ushort.MaxValue ? (ushort)1 : (ushort)(_lastPacketId + 1);
-            if (!_inFlight.ContainsKey(_lastPacketId) && !_requests.ContainsKey(_lastPacketId) && !_orphanReleases.Contains(_lastPacketId))
+            if (!_inFlight.Contains(_lastPacketId) && (_requests.Count == 0 || !_requests.ContainsKey(_lastPacketId))
+                && (_orphanReleases.Count == 0 || !_orphanReleases.Contains(_lastPacketId)))
                 return _lastPacketId;
         }
     }

@@ -12,6 +12,49 @@ internal sealed class CompiledTemplate
         Slots = slots;
         if (nodes.Count == 0) StaticText = [];
         else if (nodes is [TextNode only]) StaticText = only.Utf8;
+        _plain = PlainParts(nodes);
+    }
+
+    // Text and {{.a.b}} only (a topic pattern's usual form): such a template renders without the general runner.
+    private readonly (byte[]? Text, byte[][]? Path)[]? _plain;
+
+    private static (byte[]? Text, byte[][]? Path)[]? PlainParts(List<TemplateNode> nodes)
+    {
+        var parts = new (byte[]?, byte[][]?)[nodes.Count];
+        for (int i = 0; i < nodes.Count; i++)
+        {
+            switch (nodes[i])
+            {
+                case TextNode t: parts[i] = (t.Utf8, null); break;
+                case OutputNode { Pipeline.Commands: [{ Function: null, Args: [{ Kind: OperandKind.Field, Slot: -1, Path: { Length: > 0 } path }] }] }:
+                    parts[i] = (null, path);
+                    break;
+                default: return null;
+            }
+        }
+        return parts;
+    }
+
+    /// <summary>
+    /// Renders a template made of text and plain field paths when every field it names is an unescaped string or a
+    /// number (what the general runner prints as the raw text); false, with <paramref name="output"/> partly written,
+    /// in every other case, which the caller then renders with <see cref="Render"/> for Go's output or its error.
+    /// </summary>
+    internal bool TryRenderPlain(JsonIndex index, int root, IBufferWriter<byte> output)
+    {
+        if (_plain is null) return false;
+        foreach (var (text, path) in _plain)
+        {
+            if (text is not null) { output.Write(text); continue; }
+            int node = root;
+            foreach (var name in path!)
+                if ((node = index.Property(node, name)) < 0) return false;   // Property is -1 for a non-object too
+            ref readonly var n = ref index[node];
+            if (n.Kind == JsonKind.Number) output.Write(index.Raw(node));
+            else if (n.Kind == JsonKind.String && !n.Escaped) output.Write(index.Raw(node)[1..^1]);
+            else return false;
+        }
+        return true;
     }
 
     /// <summary>The template as configured.</summary>

@@ -48,7 +48,11 @@ internal sealed class JsonIndex
     public ref readonly Node this[int index] => ref _nodes[index];
 
     /// <summary>Indexes <paramref name="json"/>; false with <paramref name="error"/> (naming the byte position) when it is not one JSON value.</summary>
-    public bool TryParse(ReadOnlyMemory<byte> json, out string? error)
+    public bool TryParse(ReadOnlyMemory<byte> json, out string? error) => TryParse(json, plainScan: true, out error);
+
+    /// <summary>As <see cref="TryParse(ReadOnlyMemory{byte}, out string?)"/>; <paramref name="plainScan"/> false skips
+    /// the fast path (tests compare the two).</summary>
+    internal bool TryParse(ReadOnlyMemory<byte> json, bool plainScan, out string? error)
     {
         Json = json;
         if (System.Runtime.InteropServices.MemoryMarshal.TryGetArray(json, out var segment))
@@ -59,8 +63,10 @@ internal sealed class JsonIndex
             json.Span.CopyTo(_copy);
             (_array, _offset, _count) = (_copy, 0, json.Length);
         }
-        Length = 0;
         error = null;
+        Length = 0;
+        if (plainScan && TryIndexPlain(Bytes)) return true;
+        Length = 0;
         var reader = new Utf8JsonReader(Bytes, new JsonReaderOptions { MaxDepth = MaxDepth });
         int depth = 0;
         try
@@ -108,6 +114,136 @@ internal sealed class JsonIndex
         }
         if (Length == 0) { error = "empty; expected a JSON value"; return false; }
         return true;
+    }
+
+    private static readonly SearchValues<byte> StringStop = SearchValues.Create(
+        "\"\\\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u0009\u000a\u000b\u000c\u000d\u000e\u000f\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f"u8);
+
+    /// <summary>
+    /// The fast path of <see cref="TryParse(ReadOnlyMemory{byte}, out string?)"/>: a hand-written scan that records exactly the nodes the
+    /// <see cref="Utf8JsonReader"/> loop records, for JSON whose strings hold no escapes and no control characters.
+    /// It accepts only text that is certainly one valid JSON value (RFC 8259 grammar, depth at most
+    /// <see cref="MaxDepth"/>, strings well-formed UTF-8); on anything else it returns false, and the caller indexes
+    /// the message again with the reader, which then gives the verdict and its error message. Why: the reader's
+    /// general token loop costs about as much as the rest of a shaped publish for a small message.
+    /// </summary>
+    private bool TryIndexPlain(ReadOnlySpan<byte> b)
+    {
+        int i = 0, depth = 0, end;
+    Value:
+        i = SkipWhitespace(b, i);
+        if (i >= b.Length) return false;
+        byte c = b[i];
+        switch (c)
+        {
+            case (byte)'{' or (byte)'[':
+                if (depth == MaxDepth - 1) return false;   // the deepest levels are left to the reader's own limit
+                if (!IsPropertyValue(depth)) CountChild(depth);
+                _open[depth++] = Add(c == '{' ? JsonKind.Object : JsonKind.Array, i, i + 1, false);
+                i = SkipWhitespace(b, i + 1);
+                if (i >= b.Length) return false;
+                if (b[i] == c + 2) { Close(ref depth, i++); goto AfterValue; }   // '{' + 2 is '}', '[' + 2 is ']'
+                if (c == '{') goto Name;
+                goto Value;
+            case (byte)'"':
+                if ((end = ScanString(b, i)) < 0) return false;
+                if (!IsPropertyValue(depth)) CountChild(depth);
+                Add(JsonKind.String, i, end, false);
+                break;
+            case (byte)'t' or (byte)'f' or (byte)'n':
+                var literal = c == 't' ? "true"u8 : c == 'f' ? "false"u8 : "null"u8;
+                if (!b[i..].StartsWith(literal)) return false;
+                end = i + literal.Length;
+                if (!IsPropertyValue(depth)) CountChild(depth);
+                Add(c == 't' ? JsonKind.True : c == 'f' ? JsonKind.False : JsonKind.Null, i, end, false);
+                break;
+            default:
+                if ((end = ScanNumber(b, i)) < 0) return false;
+                if (!IsPropertyValue(depth)) CountChild(depth);
+                Add(JsonKind.Number, i, end, false);
+                break;
+        }
+        i = end;
+    AfterValue:
+        i = SkipWhitespace(b, i);
+        if (depth == 0) return i == b.Length;
+        if (i >= b.Length) return false;
+        bool inObject = _nodes[_open[depth - 1]].Kind == JsonKind.Object;
+        c = b[i];
+        if (c == ',')
+        {
+            i = SkipWhitespace(b, i + 1);
+            if (i >= b.Length) return false;
+            if (inObject) goto Name;
+            goto Value;
+        }
+        if (c != (inObject ? '}' : ']')) return false;
+        Close(ref depth, i++);
+        goto AfterValue;
+    Name:
+        if (b[i] != '"' || (end = ScanString(b, i)) < 0) return false;
+        CountChild(depth);
+        Add(JsonKind.PropertyName, i, end, false);
+        i = SkipWhitespace(b, end);
+        if (i >= b.Length || b[i] != ':') return false;
+        i++;
+        goto Value;
+    }
+
+    private void Close(ref int depth, int at)
+    {
+        ref var open = ref _nodes[_open[--depth]];
+        open.End = at + 1;
+        open.Next = Length;
+    }
+
+    private static int SkipWhitespace(ReadOnlySpan<byte> b, int i)
+    {
+        while (i < b.Length && b[i] is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t') i++;
+        return i;
+    }
+
+    // One past the closing quote of the string starting at b[start], or -1 when it has an escape or a control
+    // character, is not closed, or is not well-formed UTF-8.
+    private static int ScanString(ReadOnlySpan<byte> b, int start)
+    {
+        var content = b[(start + 1)..];
+        int stop = content.IndexOfAny(StringStop);
+        if (stop < 0 || content[stop] != '"') return -1;
+        content = content[..stop];
+        if (!System.Text.Ascii.IsValid(content) && !System.Text.Unicode.Utf8.IsValid(content)) return -1;
+        return start + 1 + stop + 1;
+    }
+
+    // One past the number starting at b[start] (RFC 8259: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?), or -1.
+    private static int ScanNumber(ReadOnlySpan<byte> b, int start)
+    {
+        int j = start;
+        if (b[j] == '-') j++;
+        if (j >= b.Length) return -1;
+        if (b[j] == '0') j++;
+        else if (IsDigit(b[j])) j = SkipDigits(b, j);
+        else return -1;
+        if (j < b.Length && b[j] == '.')
+        {
+            if (++j >= b.Length || !IsDigit(b[j])) return -1;
+            j = SkipDigits(b, j);
+        }
+        if (j < b.Length && (b[j] | 0x20) == 'e')
+        {
+            if (++j < b.Length && b[j] is (byte)'+' or (byte)'-') j++;
+            if (j >= b.Length || !IsDigit(b[j])) return -1;
+            j = SkipDigits(b, j);
+        }
+        return j;
+    }
+
+    private static bool IsDigit(byte c) => (uint)(c - '0') <= 9;
+
+    private static int SkipDigits(ReadOnlySpan<byte> b, int j)
+    {
+        while (j < b.Length && IsDigit(b[j])) j++;
+        return j;
     }
 
     // Object children are counted at their property names; array children at each value.
@@ -194,9 +330,16 @@ internal sealed class JsonIndex
     /// <summary>Writes the value without insignificant whitespace.</summary>
     public void WriteCompact(int node, IBufferWriter<byte> output)
     {
+        var span = output.GetSpan(_nodes[node].End - _nodes[node].Start);
+        output.Advance(WriteCompact(node, span));
+    }
+
+    /// <summary>Writes the value without insignificant whitespace into <paramref name="destination"/>, which has room for
+    /// its raw bytes (<see cref="Raw"/>); returns the bytes written.</summary>
+    public int WriteCompact(int node, Span<byte> destination)
+    {
         var raw = Raw(node);
-        if (_nodes[node].Kind is not (JsonKind.Object or JsonKind.Array)) { output.Write(raw); return; }
-        var span = output.GetSpan(raw.Length);
+        if (_nodes[node].Kind is not (JsonKind.Object or JsonKind.Array)) { raw.CopyTo(destination); return raw.Length; }
         int w = 0;
         bool inString = false, escape = false;
         foreach (byte b in raw)
@@ -209,9 +352,9 @@ internal sealed class JsonIndex
             }
             else if (b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n') continue;
             else if (b == '"') inString = true;
-            span[w++] = b;
+            destination[w++] = b;
         }
-        output.Advance(w);
+        return w;
     }
 
     /// <summary>Writes the value as Go's template printing shows it: strings unquoted and unescaped, numbers and

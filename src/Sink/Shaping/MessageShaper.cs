@@ -113,6 +113,9 @@ internal sealed partial class MessageShaper
     {
         if (TopicTemplate is null) { (topic, error) = (StaticTopic, null); return true; }
         s.Topic.ResetWrittenCount();
+        if (TopicTemplate.TryRenderPlain(index, item, s.Topic))
+            return TopicOf(s.Topic.WrittenSpan, out topic, out error);
+        s.Topic.ResetWrittenCount();
         try
         {
             s.Runner.Run(TopicTemplate, index, item, s.Topic);
@@ -128,6 +131,11 @@ internal sealed partial class MessageShaper
             (topic, error) = (default, $"topic \"{TopicTemplate.Source}\": a field it names is missing in the message");
             return false;
         }
+        return TopicOf(bytes, out topic, out error);
+    }
+
+    private bool TopicOf(ReadOnlySpan<byte> bytes, out TopicName topic, out string? error)
+    {
         if (!_topics.TryGet(bytes, MaxTopicBytes, out topic, out error)) { error = $"topic: {error}"; return false; }
         return true;
     }

@@ -23,9 +23,7 @@ internal sealed class TopicCache
     /// <summary>The topic for <paramref name="utf8"/>, or false with a reason naming the broken rule.</summary>
     public bool TryGet(ReadOnlySpan<byte> utf8, int maxBytes, out TopicName topic, out string? error)
     {
-        var hash = new HashCode();
-        hash.AddBytes(utf8);
-        int slot = (hash.ToHashCode() & int.MaxValue) % Size;
+        int slot = (int)(Hash(utf8) % Size);
         var entry = Volatile.Read(ref _entries[slot]);
         if (entry is not null && entry.Utf8.AsSpan().SequenceEqual(utf8))
         {
@@ -46,6 +44,21 @@ internal sealed class TopicCache
         }
         Volatile.Write(ref _entries[slot], new Entry(utf8.ToArray(), topic));
         return true;
+    }
+
+    // A cheap multiplicative hash over 8-byte words (HashCode.AddBytes costs as much as the rest of a lookup). Not
+    // randomized: a collision only costs a re-validation, and entries are compared by their bytes.
+    private static uint Hash(ReadOnlySpan<byte> utf8)
+    {
+        const ulong K = 0x9E3779B97F4A7C15;
+        ulong h = (ulong)utf8.Length * K;
+        while (utf8.Length >= 8)
+        {
+            h = ulong.RotateLeft((h ^ System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(utf8)) * K, 31);
+            utf8 = utf8[8..];
+        }
+        foreach (byte b in utf8) h = ulong.RotateLeft((h ^ b) * K, 31);
+        return (uint)((h * K) >> 32);   // the product's high half: every input bit reaches the low bits a slot takes
     }
 
     private static string? Check(ReadOnlySpan<byte> utf8, int maxBytes)

@@ -114,6 +114,18 @@ public sealed class PublishVerbTests(PlainMosquittoFixture fixture, TestFiles fi
         Assert.Contains("--give-up-after needs a number of seconds greater than 0", run.Err);
     }
 
+    [Theory]
+    [InlineData("0")]
+    [InlineData("65001")]
+    [InlineData("2.5")]
+    [InlineData("many")]
+    public async Task Bad_qos2_window_is_a_usage_error(string value)
+    {
+        var run = await Zdmqtt.InProcessAsync("", "publish", "-c", "x.json", "--qos2-window", value);
+        Assert.Equal(1, run.Code);
+        Assert.Contains($"--qos2-window needs a whole number from 1 to 65000, not \"{value}\"", run.Err);
+    }
+
     [Fact]
     public async Task An_http_server_is_reported_as_not_an_mqtt_broker()
     {
@@ -176,6 +188,7 @@ public sealed class PublishVerbTests(PlainMosquittoFixture fixture, TestFiles fi
         Assert.Equal(0, run.Code);
         Assert.StartsWith("Usage: zdmqtt publish --config <file.json> [--input <file>] [--progress] [--give-up-after <seconds>]", run.Out);
         Assert.Contains("(default: 30)", run.Out);
+        Assert.Contains("--qos2-window <n>", run.Out);
     }
 
     // Nothing listens there, so connecting is refused; outside the ephemeral range, so no other socket takes it meanwhile.
