@@ -45,6 +45,15 @@ public sealed record MqttSinkOptions
     /// <summary>The CONNECT password; needs <see cref="Username"/> (MQTT-3.1.2-22). Default <c>null</c>. Never printed.</summary>
     public string? Password { get; init; }
 
+    /// <summary>An Azure IoT Hub device key (base64, as the portal shows it). The sink then makes the password itself: a
+    /// SAS token for <c>{host of server}/devices/{clientId}</c>, new for every connection, and reconnects before it expires.
+    /// Needs <see cref="Username"/> and <see cref="ClientId"/>; not with <see cref="Password"/>. Default <c>null</c>. Never printed.</summary>
+    public string? SharedAccessKey { get; init; }
+
+    /// <summary>With <see cref="SharedAccessKey"/>: how long each SAS token is valid, in seconds (at least 10). Default
+    /// <c>null</c>: 3600.</summary>
+    public int? SasTokenTtl { get; init; }
+
     /// <summary>Path of the PEM client certificate (a chain is allowed), relative to the process working directory.
     /// Default <c>null</c> (no client certificate). Needs <see cref="PrivateKeyPath"/>.</summary>
     public string? CertificationPath { get; init; }
@@ -146,7 +155,7 @@ public sealed record MqttSinkOptions
     /// <summary>Compress each payload: <c>"zlib"</c>, <c>"gzip"</c> or <c>"flate"</c>. Default <c>null</c> (none).</summary>
     public string? Compression { get; init; }
 
-    /// <summary>The options with <see cref="Password"/> and <see cref="PrivateKeyPassphrase"/> masked.</summary>
+    /// <summary>The options with <see cref="Password"/>, <see cref="SharedAccessKey"/> and <see cref="PrivateKeyPassphrase"/> masked.</summary>
     public override string ToString()
     {
         var b = new StringBuilder("MqttSinkOptions { ");
@@ -156,6 +165,8 @@ public sealed record MqttSinkOptions
          .Append(", CertificationPath = ").Append(CertificationPath).Append(", PrivateKeyPath = ").Append(PrivateKeyPath)
          .Append(", RootCaPath = ").Append(RootCaPath).Append(", PrivateKeyPassphrase = ").Append(Mask.Secret(PrivateKeyPassphrase))
          .Append(", InsecureSkipVerify = ").Append(InsecureSkipVerify).Append(", Retained = ").Append(Retained);
+        if (SharedAccessKey is not null) b.Append(", SharedAccessKey = ").Append(Mask.Secret(SharedAccessKey));
+        if (SasTokenTtl is { } ttl) b.Append(", SasTokenTtl = ").Append(ttl);
         if (SendSingle) b.Append(", SendSingle = True");
         if (Fields is not null) b.Append(", Fields = [").AppendJoin(", ", Fields).Append(']');
         if (ExcludeFields is not null) b.Append(", ExcludeFields = [").AppendJoin(", ", ExcludeFields).Append(']');

@@ -43,6 +43,18 @@ public sealed record SinkSettings
     /// <summary>The CONNECT password, or <c>null</c>. Never printed.</summary>
     public string? Password { get; init; }
 
+    /// <summary>The decoded Azure device key (<c>sharedAccessKey</c>), or <c>null</c>. Never printed.</summary>
+    internal byte[]? SasKey { get; init; }
+
+    /// <summary>With <c>sharedAccessKey</c>: how long each generated SAS token is valid (<c>sasTokenTtl</c>); else <c>null</c>.</summary>
+    public TimeSpan? SasTokenTtl { get; init; }
+
+    /// <summary>With <c>sharedAccessKey</c>: the resource URI the tokens are signed for, <c>{host}/devices/{clientId}</c>; else <c>null</c>.</summary>
+    public string? SasResource { get; init; }
+
+    /// <summary>True when the sink makes its password from a device key (<c>sharedAccessKey</c>).</summary>
+    public bool UsesSharedAccessKey => SasKey is not null;
+
     /// <summary>Absolute path of the PEM client certificate, or <c>null</c>.</summary>
     public string? CertificatePath { get; init; }
 
@@ -86,7 +98,14 @@ public sealed record SinkSettings
         Line(b, "retained", Retained ? "true" : "false");
         Line(b, "clientId", ClientIdGenerated ? $"{ClientId} (generated)" : ClientId);
         Line(b, "username", Username ?? "(not set)");
-        Line(b, "password", Mask.Secret(Password));
+        if (SasKey is not null && SasTokenTtl is { } ttl)
+        {
+            Line(b, "password", "(a SAS token made for every connection)");
+            Line(b, "sharedAccessKey", "(set)");
+            Line(b, "sasTokenTtl", string.Create(CultureInfo.InvariantCulture,
+                $"{ttl.TotalSeconds:0} s (sr={SasResource}; reconnects {AzureSasToken.RenewalMargin(ttl).TotalSeconds:0.#} s before expiry)"));
+        }
+        else Line(b, "password", Mask.Secret(Password));
         if (Cache is { } c)
             Line(b, "enableCache", string.Create(CultureInfo.InvariantCulture,
                 $"true ({c.Directory}; cacheSync {c.Sync.ToString().ToLowerInvariant()}, maxDiskCache {c.MaxDiskMessages}, cacheFullPolicy {c.FullPolicy})"));
@@ -105,7 +124,7 @@ public sealed record SinkSettings
     /// <summary>The settings on one line, secrets masked.</summary>
     public override string ToString()
         => $"SinkSettings {{ Broker = {Broker}, Topic = {Topic}, Qos = {(int)Qos}, ProtocolVersion = {ProtocolVersion}, ClientId = {ClientId}, "
-         + $"Username = {Username}, Password = {Mask.Secret(Password)}, CertificatePath = {CertificatePath}, PrivateKeyPath = {PrivateKeyPath}, "
+         + $"Username = {Username}, Password = {Mask.Secret(Password)}, SharedAccessKey = {Mask.Secret(SasKey is null ? null : "")}, CertificatePath = {CertificatePath}, PrivateKeyPath = {PrivateKeyPath}, "
          + $"PrivateKeyPassphrase = {Mask.Secret(PrivateKeyPassphrase)}, RootCaPath = {RootCaPath}, InsecureSkipVerify = {InsecureSkipVerify}, Retained = {Retained}, "
          + $"AlternateBrokers = [{string.Join(", ", AlternateBrokers)}], HttpProxy = {HttpProxy} }}";
 

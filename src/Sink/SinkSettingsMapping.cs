@@ -33,7 +33,9 @@ public static class SinkSettingsMapping
             KeepAliveSeconds = runtime.KeepAliveSeconds,
             ConnectTimeout = runtime.ConnectTimeout,
             UserName = settings.Username,
-            PasswordProvider = PasswordProvider(settings.Password),
+            PasswordProvider = settings.SasKey is { } key ? SasPasswordProvider(key, settings.SasResource!, settings.SasTokenTtl!.Value) : PasswordProvider(settings.Password),
+            // The token expires SasTokenTtl after it was made: close and reconnect with a new one before the hub drops us.
+            MaxConnectionLifetime = settings.SasTokenTtl is { } ttl ? ttl - AzureSasToken.RenewalMargin(ttl) : null,
             Tls = settings.Broker.UseTls || settings.AlternateBrokers.Any(a => a.UseTls) ? Tls(settings) : null,
             MaxInFlight = runtime.MaxInFlight,
             MaxInFlightQoS2 = runtime.MaxInFlightQoS2,
@@ -51,6 +53,10 @@ public static class SinkSettingsMapping
         byte[] utf8 = Encoding.UTF8.GetBytes(password);
         return _ => ValueTask.FromResult<byte[]?>(utf8);
     }
+
+    // A new token for every connection attempt, valid for ttl from now.
+    private static Func<CancellationToken, ValueTask<byte[]?>> SasPasswordProvider(byte[] key, string resource, TimeSpan ttl)
+        => _ => ValueTask.FromResult<byte[]?>(Encoding.UTF8.GetBytes(AzureSasToken.Create(key, resource, TimeProvider.System.GetUtcNow() + ttl)));
 
     private static TlsOptions Tls(SinkSettings settings) => new()
     {

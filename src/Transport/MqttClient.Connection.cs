@@ -195,6 +195,7 @@ public sealed partial class MqttClient
     {
         var ct = _lifetime.Token;
         int failures = 0;
+        int rounds = 0;                 // rounds of the failover list that failed in a row
         var lastSuccess = Now;
         ConnectReturnCode? lastRefusal = null;
         int sameRefusals = 0;
@@ -215,7 +216,9 @@ public sealed partial class MqttClient
             }
             if (stop || outcome.Reason is MqttCloseReason.ClientDisconnected or MqttCloseReason.Disposed) break;
 
-            if (outcome.WasAccepted) { failures = 0; lastSuccess = Now; }
+            if (outcome.WasAccepted) { failures = 0; rounds = 0; lastSuccess = Now; }
+            // A planned close to renew the credentials: reconnect to the same broker at once, nothing failed.
+            if (outcome.Reason == MqttCloseReason.LifetimeReached && outcome.WasAccepted) continue;
             failures++;
             if (outcome.Error is MqttConnectionRefusedException refused)
             {
@@ -250,7 +253,8 @@ public sealed partial class MqttClient
                 return;
             }
             if (!MoveToNextBroker(outcome.WasAccepted)) continue;
-            var delay = Backoff(failures, policy);
+            // The backoff grows per round of the failover list, not per address tried (a list of one: per attempt).
+            var delay = Backoff(++rounds, policy);
             if (policy.GiveUpAfter is { } l2 && Now + delay - lastSuccess > l2) delay = l2 - (Now - lastSuccess) + TimeSpan.FromMilliseconds(1);
             try
             {
@@ -397,8 +401,15 @@ public sealed partial class MqttClient
         var readTask = ReadLoopAsync(reader, link, connection.Token);
         var sendTask = SendLoopAsync(output.Reader, stream, connection.Token);
 
-        var first = await Task.WhenAny(readTask, sendTask, link.Ended.Task).ConfigureAwait(false);
-        var outcome = await first.ConfigureAwait(false);
+        // A credential with an expiry: end the connection on our side, after what was encoded is written.
+        var renew = _options.MaxConnectionLifetime is { } lifetime
+            ? Task.Delay(Max(lifetime - (Now - attemptStart), TimeSpan.Zero), _time, connection.Token)
+            : Task.Delay(Timeout.Infinite, connection.Token);
+        var first = await Task.WhenAny(readTask, sendTask, link.Ended.Task, renew).ConfigureAwait(false);
+        CloseOutcome outcome;
+        if (first == renew && renew.IsCompletedSuccessfully) outcome = await EndForRenewalAsync(output, sendTask, readTask).ConfigureAwait(false);
+        else if (first == renew) outcome = new CloseOutcome(MqttCloseReason.Disposed, null);
+        else outcome = await ((Task<CloseOutcome>)first).ConfigureAwait(false);
         lock (_gate)
         {
             // After our DISCONNECT the broker closes too; whichever loop noticed first, the reason is ours.
@@ -426,6 +437,27 @@ public sealed partial class MqttClient
         }
         return outcome with { WasAccepted = link.Accepted, Lifetime = link.Accepted ? Now - link.AcceptedAt : TimeSpan.Zero };
     }
+
+    /// <summary>
+    /// <see cref="MqttClientOptions.MaxConnectionLifetime"/> is over: stop encoding on this connection (the session keeps
+    /// what is due for the next one), let the send loop write what is already in the pipe, then report the close.
+    /// </summary>
+    private async Task<CloseOutcome> EndForRenewalAsync(Pipe output, Task<CloseOutcome> sendTask, Task<CloseOutcome> readTask)
+    {
+        lock (_gate)
+        {
+            if (ReferenceEquals(_output, output))
+            {
+                _output = null;
+                output.Writer.Complete();
+            }
+        }
+        // Bounded by the ping timeout: a broker that stopped reading must not hold the renewal forever.
+        await Task.WhenAny(sendTask, readTask, Task.Delay(_options.PingTimeout, _time)).ConfigureAwait(false);
+        return new CloseOutcome(MqttCloseReason.LifetimeReached, null);
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     /// <summary>One connection's shared state: its output, its timer, its attempt deadline and how it ended.</summary>
     private sealed class ConnectionLink(Pipe output, TimeSpan connAckDeadline)

@@ -25,4 +25,7 @@ public enum MqttCloseReason
     Disposed,
     /// <summary>No CONNECT could be sent: <see cref="MqttClientOptions.PasswordProvider"/> threw, or gave credentials no CONNECT can carry.</summary>
     CredentialsFailure,
+    /// <summary>The client closed the connection itself after <see cref="MqttClientOptions.MaxConnectionLifetime"/>, to
+    /// reconnect at once with fresh credentials (an Azure SAS token) before the broker drops it for an expired one.</summary>
+    LifetimeReached,
 }

@@ -164,6 +164,8 @@ internal static class JsonOptionsReader
         OptionNames.Qos => o with { Qos = Qos(v, problems) ?? o.Qos },
         OptionNames.Username => o with { Username = String(name, v, problems) },
         OptionNames.Password => o with { Password = String(name, v, problems) },
+        OptionNames.SharedAccessKey => o with { SharedAccessKey = String(name, v, problems, "a string: the base64 device key") },
+        OptionNames.SasTokenTtl => o with { SasTokenTtl = Int(name, v, problems) ?? o.SasTokenTtl },
         OptionNames.CertificationPath => o with { CertificationPath = String(name, v, problems, "a string: the path of a PEM certificate file") },
         OptionNames.PrivateKeyPath => o with { PrivateKeyPath = String(name, v, problems, "a string: the path of a PEM private key file") },
         OptionNames.RootCaPath => o with { RootCaPath = String(name, v, problems, "a string: the path of a PEM CA certificate file") },

@@ -10,6 +10,8 @@ internal static class OptionNames
     public const string Qos = "qos";
     public const string Username = "username";
     public const string Password = "password";
+    public const string SharedAccessKey = "sharedAccessKey";
+    public const string SasTokenTtl = "sasTokenTtl";
     public const string CertificationPath = "certificationPath";
     public const string PrivateKeyPath = "privateKeyPath";
     public const string RootCaPath = "rootCaPath";
@@ -48,7 +50,7 @@ internal static class OptionNames
 
     public static readonly string[] All =
     [
-        Server, Topic, ClientId, ProtocolVersion, Qos, Username, Password,
+        Server, Topic, ClientId, ProtocolVersion, Qos, Username, Password, SharedAccessKey, SasTokenTtl,
         CertificationPath, PrivateKeyPath, RootCaPath, PrivateKeyPassphrase, InsecureSkipVerify, Retained,
         HttpProxy,
         EnableCache, CachePath, MemoryCacheThreshold, MaxDiskCache, BufferPageSize, ResendInterval, CleanCacheAtStop,
@@ -65,7 +67,7 @@ internal static class OptionNames
         "connectionSelector", "resourceId",
     ];
 
-    public static bool IsSecret(string option) => option is Password or PrivateKeyPassphrase or HttpProxy;
+    public static bool IsSecret(string option) => option is Password or PrivateKeyPassphrase or HttpProxy or SharedAccessKey;
 
     /// <summary>The canonical name matching <paramref name="name"/> ignoring case (eKuiper decodes case-insensitively), or null.</summary>
     public static string? Find(string name)

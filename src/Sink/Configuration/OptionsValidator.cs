@@ -28,6 +28,7 @@ internal static class OptionsValidator
         var qos = Qos(o.Qos, p);
         var (clientId, generated) = ClientId(o.ClientId, version, p);
         Credentials(o.Username, o.Password, p);
+        var sas = SasChecks.Run(o, broker, generated, p);
         // TLS options apply when any address of the list uses TLS; checked against the first such address.
         var tls = TlsChecks.Run(o, alternates?.FirstOrDefault(a => a.UseTls) is { } tlsAlternate && broker is { UseTls: false } ? tlsAlternate : broker, context, p);
         var cache = Cache.CacheChecks.Run(o, generated ? null : clientId, context, p);
@@ -51,6 +52,9 @@ internal static class OptionsValidator
             ClientIdGenerated = generated,
             Username = o.Username,
             Password = o.Password,
+            SasKey = sas?.Key,
+            SasTokenTtl = sas?.Ttl,
+            SasResource = sas?.Resource,
             CertificatePath = tls.CertificatePath,
             PrivateKeyPath = tls.PrivateKeyPath,
             PrivateKeyPassphrase = tls.PrivateKeyPath is null ? null : o.PrivateKeyPassphrase,
