@@ -66,6 +66,25 @@ public sealed record MqttSinkOptions
     /// working directory. Default <c>null</c>: the system trust store.</summary>
     public string? RootCaPath { get; init; }
 
+    /// <summary>The client certificate as base64 of its PEM text (eKuiper's <c>certificationRaw</c>); <see cref="CertificationPath"/>
+    /// wins when both are set (with a warning). Default <c>null</c>.</summary>
+    public string? CertificationRaw { get; init; }
+
+    /// <summary>The private key as base64 of its PEM text; <see cref="PrivateKeyPath"/> wins when both are set. Default
+    /// <c>null</c>. Never printed.</summary>
+    public string? PrivateKeyRaw { get; init; }
+
+    /// <summary>The CA bundle as base64 of its PEM text (JSON <c>rootCARaw</c>); <see cref="RootCaPath"/> wins when both are
+    /// set. Default <c>null</c>.</summary>
+    public string? RootCaRaw { get; init; }
+
+    /// <summary>The lowest TLS version: <c>tls1.2</c> (TLS 1.2 and 1.3) or <c>tls1.3</c> (TLS 1.3 only). Default <c>null</c>: <c>tls1.2</c>.</summary>
+    public string? TlsMinVersion { get; init; }
+
+    /// <summary>Renegotiation the server may ask for: <c>never</c>, <c>once</c> or <c>freely</c> (SslStream allows or refuses
+    /// it; <c>once</c> is allowed without a count limit, with a warning). Default <c>null</c>: <c>never</c>.</summary>
+    public string? RenegotiationSupport { get; init; }
+
     /// <summary>The passphrase of an encrypted private key. Default <c>null</c>. Never printed.</summary>
     public string? PrivateKeyPassphrase { get; init; }
 
@@ -165,6 +184,11 @@ public sealed record MqttSinkOptions
          .Append(", CertificationPath = ").Append(CertificationPath).Append(", PrivateKeyPath = ").Append(PrivateKeyPath)
          .Append(", RootCaPath = ").Append(RootCaPath).Append(", PrivateKeyPassphrase = ").Append(Mask.Secret(PrivateKeyPassphrase))
          .Append(", InsecureSkipVerify = ").Append(InsecureSkipVerify).Append(", Retained = ").Append(Retained);
+        if (CertificationRaw is not null) b.Append(", CertificationRaw = (set)");
+        if (PrivateKeyRaw is not null) b.Append(", PrivateKeyRaw = ").Append(Mask.Secret(PrivateKeyRaw));
+        if (RootCaRaw is not null) b.Append(", RootCaRaw = (set)");
+        if (TlsMinVersion is not null) b.Append(", TlsMinVersion = ").Append(TlsMinVersion);
+        if (RenegotiationSupport is not null) b.Append(", RenegotiationSupport = ").Append(RenegotiationSupport);
         if (SharedAccessKey is not null) b.Append(", SharedAccessKey = ").Append(Mask.Secret(SharedAccessKey));
         if (SasTokenTtl is { } ttl) b.Append(", SasTokenTtl = ").Append(ttl);
         if (SendSingle) b.Append(", SendSingle = True");

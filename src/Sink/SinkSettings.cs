@@ -67,6 +67,21 @@ public sealed record SinkSettings
     /// <summary>Absolute path of a PEM bundle of CA certificates to trust, or <c>null</c> for the system store.</summary>
     public string? RootCaPath { get; init; }
 
+    /// <summary>The client certificate's PEM text from <c>certificationRaw</c> (decoded), when no path is set; else <c>null</c>.</summary>
+    public string? CertificatePem { get; init; }
+
+    /// <summary>The private key's PEM text from <c>privateKeyRaw</c> (decoded), when no path is set; else <c>null</c>. Never printed.</summary>
+    internal string? PrivateKeyPem { get; init; }
+
+    /// <summary>The CA bundle's PEM text from <c>rootCARaw</c> (decoded), when no path is set; else <c>null</c>.</summary>
+    public string? RootCaPem { get; init; }
+
+    /// <summary>The TLS versions allowed (<c>tlsMinVersion</c>): TLS 1.2 and 1.3 by default, or TLS 1.3 only.</summary>
+    public System.Security.Authentication.SslProtocols TlsProtocols { get; init; } = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13;
+
+    /// <summary>Whether a renegotiation the server asks for is accepted (<c>renegotiationSupport</c> once or freely).</summary>
+    public bool AllowRenegotiation { get; init; }
+
     /// <summary>Accept any server certificate and host name (TLS only).</summary>
     public bool InsecureSkipVerify { get; init; }
 
@@ -111,10 +126,15 @@ public sealed record SinkSettings
                 $"true ({c.Directory}; cacheSync {c.Sync.ToString().ToLowerInvariant()}, maxDiskCache {c.MaxDiskMessages}, cacheFullPolicy {c.FullPolicy})"));
         if (AnyBroker(a => a.UseTls))
         {
-            Line(b, "certificationPath", CertificatePath ?? "(not set)");
-            Line(b, "privateKeyPath", PrivateKeyPath ?? "(not set)");
+            if (CertificatePem is not null) Line(b, "certificationRaw", "(set: inline PEM)");
+            else Line(b, "certificationPath", CertificatePath ?? "(not set)");
+            if (PrivateKeyPem is not null) Line(b, "privateKeyRaw", "(set)");
+            else Line(b, "privateKeyPath", PrivateKeyPath ?? "(not set)");
             Line(b, "privateKeyPassphrase", Mask.Secret(PrivateKeyPassphrase));
-            Line(b, "rootCaPath", RootCaPath ?? "(not set: system trust store)");
+            if (RootCaPem is not null) Line(b, "rootCARaw", "(set: inline PEM)");
+            else Line(b, "rootCaPath", RootCaPath ?? "(not set: system trust store)");
+            Line(b, "tlsMinVersion", TlsProtocols == System.Security.Authentication.SslProtocols.Tls13 ? "tls1.3 (TLS 1.3 only)" : "tls1.2 (TLS 1.2 and 1.3)");
+            Line(b, "renegotiationSupport", AllowRenegotiation ? "allowed (as often as the server asks)" : "never");
             Line(b, "insecureSkipVerify", InsecureSkipVerify ? "true (server certificate NOT checked)" : "false");
         }
         if (Shaper is not null) Shaper.Describe(b, Line);

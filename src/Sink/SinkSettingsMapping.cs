@@ -64,6 +64,11 @@ public static class SinkSettingsMapping
         InsecureSkipVerify = settings.InsecureSkipVerify,
         ClientCertificatePath = settings.CertificatePath,
         PrivateKeyPath = settings.PrivateKeyPath,
+        ClientCertificatePem = settings.CertificatePem,
+        PrivateKeyPem = settings.PrivateKeyPem,
+        RootCaPem = settings.RootCaPem,
+        EnabledProtocols = settings.TlsProtocols,
+        AllowRenegotiation = settings.AllowRenegotiation,
         PrivateKeyPassphrase = settings.PrivateKeyPassphrase,
         // AWS IoT serves MQTT on 443 only to clients that ask for this ALPN protocol.
         ApplicationProtocols = IsAwsOn443(settings.Broker) ? [AwsAlpn] : null,

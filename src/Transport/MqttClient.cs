@@ -40,7 +40,7 @@ public sealed partial class MqttClient : IAsyncDisposable
         // Reads the CA and client certificate files now: a missing file or a key that does not match its
         // certificate fails here, naming both files, before any connection is tried.
         if (options.Broker.UseTls || options.AlternateBrokers.Any(b => b.UseTls)) _tls = new Tls.TlsConnector(WithCloudDefaults(options.Broker, options.Tls ?? new Tls.TlsOptions()));
-        else if (options.Tls is { InsecureSkipVerify: true } or { ClientCertificatePath: not null } or { RootCaPath: not null })
+        else if (options.Tls is { InsecureSkipVerify: true } or { HasClientCertificate: true } or { RootCaPath: not null } or { RootCaPem: not null })
             throw new ArgumentException($"TLS options were given for {options.Broker}, which is not a TLS address (use ssl://, tls:// or wss://)", nameof(options));
         _session = new ClientSession(new ClientSessionOptions
         {
