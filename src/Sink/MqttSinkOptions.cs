@@ -85,6 +85,10 @@ public sealed record MqttSinkOptions
     /// it; <c>once</c> is allowed without a count limit, with a warning). Default <c>null</c>: <c>never</c>.</summary>
     public string? RenegotiationSupport { get; init; }
 
+    /// <summary>ALPN protocol names to offer in the TLS handshake, in order. Default <c>null</c>: none, except that AWS IoT
+    /// on port 443 gets <c>mqtt</c> with a user name, else <c>x-amzn-mqtt-ca</c> with a client certificate.</summary>
+    public IReadOnlyList<string>? Alpn { get; init; }
+
     /// <summary>The passphrase of an encrypted private key. Default <c>null</c>. Never printed.</summary>
     public string? PrivateKeyPassphrase { get; init; }
 
@@ -187,6 +191,7 @@ public sealed record MqttSinkOptions
         if (CertificationRaw is not null) b.Append(", CertificationRaw = (set)");
         if (PrivateKeyRaw is not null) b.Append(", PrivateKeyRaw = ").Append(Mask.Secret(PrivateKeyRaw));
         if (RootCaRaw is not null) b.Append(", RootCaRaw = (set)");
+        if (Alpn is not null) b.Append(", Alpn = [").AppendJoin(", ", Alpn).Append(']');
         if (TlsMinVersion is not null) b.Append(", TlsMinVersion = ").Append(TlsMinVersion);
         if (RenegotiationSupport is not null) b.Append(", RenegotiationSupport = ").Append(RenegotiationSupport);
         if (SharedAccessKey is not null) b.Append(", SharedAccessKey = ").Append(Mask.Secret(SharedAccessKey));

@@ -82,6 +82,10 @@ public sealed record SinkSettings
     /// <summary>Whether a renegotiation the server asks for is accepted (<c>renegotiationSupport</c> once or freely).</summary>
     public bool AllowRenegotiation { get; init; }
 
+    /// <summary>The <c>alpn</c> option: ALPN protocol names to offer, or <c>null</c> for Transport's default
+    /// (<see cref="Transport.Tls.AwsIotAlpn"/>: AWS IoT on port 443).</summary>
+    public IReadOnlyList<string>? Alpn { get; init; }
+
     /// <summary>Accept any server certificate and host name (TLS only).</summary>
     public bool InsecureSkipVerify { get; init; }
 
@@ -135,6 +139,7 @@ public sealed record SinkSettings
             else Line(b, "rootCaPath", RootCaPath ?? "(not set: system trust store)");
             Line(b, "tlsMinVersion", TlsProtocols == System.Security.Authentication.SslProtocols.Tls13 ? "tls1.3 (TLS 1.3 only)" : "tls1.2 (TLS 1.2 and 1.3)");
             Line(b, "renegotiationSupport", AllowRenegotiation ? "allowed (as often as the server asks)" : "never");
+            Line(b, "alpn", DescribeAlpn());
             Line(b, "insecureSkipVerify", InsecureSkipVerify ? "true (server certificate NOT checked)" : "false");
         }
         if (Shaper is not null) Shaper.Describe(b, Line);
@@ -147,6 +152,16 @@ public sealed record SinkSettings
          + $"Username = {Username}, Password = {Mask.Secret(Password)}, SharedAccessKey = {Mask.Secret(SasKey is null ? null : "")}, CertificatePath = {CertificatePath}, PrivateKeyPath = {PrivateKeyPath}, "
          + $"PrivateKeyPassphrase = {Mask.Secret(PrivateKeyPassphrase)}, RootCaPath = {RootCaPath}, InsecureSkipVerify = {InsecureSkipVerify}, Retained = {Retained}, "
          + $"AlternateBrokers = [{string.Join(", ", AlternateBrokers)}], HttpProxy = {HttpProxy} }}";
+
+    // Transport decides AWS IoT's default; validate shows what the first TLS address will be offered.
+    private string DescribeAlpn()
+    {
+        if (Alpn is not null) return string.Join(", ", Alpn);
+        var tls = new Transport.Tls.TlsOptions { ClientCertificatePath = CertificatePath, ClientCertificatePem = CertificatePem };
+        return Transport.Tls.AwsIotAlpn.For(Broker, tls, Username) is { } alpn
+            ? $"{string.Join(", ", alpn)} (AWS IoT on port 443{(Username is null ? ", client certificate" : ", user name: custom authorizer")})"
+            : "(not set: none offered)";
+    }
 
     private bool AnyBroker(Func<BrokerAddress, bool> test) => test(Broker) || AlternateBrokers.Any(test);
 

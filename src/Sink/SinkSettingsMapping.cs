@@ -11,9 +11,6 @@ namespace ZeroDepMqtt.Sink;
 /// </summary>
 public static class SinkSettingsMapping
 {
-    /// <summary>ALPN protocol AWS IoT needs for MQTT on port 443.</summary>
-    internal const string AwsAlpn = "x-amzn-mqtt-ca";
-
     /// <summary>The client options for <paramref name="settings"/> and <paramref name="runtime"/>.</summary>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     public static MqttClientOptions ToClientOptions(SinkSettings settings, MqttSinkRuntimeOptions runtime)
@@ -70,10 +67,7 @@ public static class SinkSettingsMapping
         EnabledProtocols = settings.TlsProtocols,
         AllowRenegotiation = settings.AllowRenegotiation,
         PrivateKeyPassphrase = settings.PrivateKeyPassphrase,
-        // AWS IoT serves MQTT on 443 only to clients that ask for this ALPN protocol.
-        ApplicationProtocols = IsAwsOn443(settings.Broker) ? [AwsAlpn] : null,
+        // Null unless the alpn option is set: the client then applies AWS IoT's port-443 rule (Tls.AwsIotAlpn), its one owner.
+        ApplicationProtocols = settings.Alpn,
     };
-
-    private static bool IsAwsOn443(BrokerAddress broker)
-        => broker.Port == 443 && !broker.UseWebSocket && broker.Host.EndsWith(".amazonaws.com", StringComparison.OrdinalIgnoreCase);
 }

@@ -173,6 +173,7 @@ internal static class JsonOptionsReader
         OptionNames.CertificationRaw => o with { CertificationRaw = String(name, v, problems, "a string: base64 of the PEM certificate") },
         OptionNames.PrivateKeyRaw => o with { PrivateKeyRaw = String(name, v, problems, "a string: base64 of the PEM private key") },
         OptionNames.RootCaRaw => o with { RootCaRaw = String(name, v, problems, "a string: base64 of the PEM CA certificates") },
+        OptionNames.Alpn => o with { Alpn = Strings(name, v, problems, "a list of strings such as [\"x-amzn-mqtt-ca\"]") },
         OptionNames.TlsMinVersion => o with { TlsMinVersion = String(name, v, problems, "\"tls1.2\" or \"tls1.3\"") },
         OptionNames.RenegotiationSupport => o with { RenegotiationSupport = String(name, v, problems, "\"never\", \"once\" or \"freely\"") },
         OptionNames.InsecureSkipVerify => o with { InsecureSkipVerify = Bool(name, v, problems) ?? o.InsecureSkipVerify },
@@ -199,6 +200,21 @@ internal static class JsonOptionsReader
         if (v.ValueKind == JsonValueKind.String) return JsonText.GetString(name, v, problems);
         problems.Error(name, $"{JsonText.Found(v, OptionNames.IsSecret(name))}; expected {accepted}");
         return null;
+    }
+
+    // A list of strings (alpn); every entry checked, the list dropped on any error.
+    private static IReadOnlyList<string>? Strings(string name, JsonElement v, ProblemList problems, string accepted)
+    {
+        if (v.ValueKind != JsonValueKind.Array) { problems.Error(name, $"{JsonText.Found(v, secret: false)}; expected {accepted}"); return null; }
+        var list = new List<string>();
+        int i = 0;
+        foreach (var entry in v.EnumerateArray())
+        {
+            if (entry.ValueKind == JsonValueKind.String) list.Add(entry.GetString()!);
+            else problems.Error(name, $"entry {i}: {JsonText.Found(entry, secret: false)}; expected a string");
+            i++;
+        }
+        return list.Count == i ? list : null;
     }
 
     // A failover list: every entry a string; Server is the first, so single-server code paths see the primary.

@@ -20,6 +20,7 @@ internal static class OptionNames
     public const string PrivateKeyRaw = "privateKeyRaw";
     public const string RootCaRaw = "rootCARaw";
     public const string TlsMinVersion = "tlsMinVersion";
+    public const string Alpn = "alpn";
     public const string RenegotiationSupport = "renegotiationSupport";
     public const string InsecureSkipVerify = "insecureSkipVerify";
     public const string Retained = "retained";
@@ -57,7 +58,7 @@ internal static class OptionNames
     [
         Server, Topic, ClientId, ProtocolVersion, Qos, Username, Password, SharedAccessKey, SasTokenTtl,
         CertificationPath, PrivateKeyPath, RootCaPath, PrivateKeyPassphrase, InsecureSkipVerify, Retained,
-        CertificationRaw, PrivateKeyRaw, RootCaRaw, TlsMinVersion, RenegotiationSupport,
+        CertificationRaw, PrivateKeyRaw, RootCaRaw, TlsMinVersion, RenegotiationSupport, Alpn,
         HttpProxy,
         EnableCache, CachePath, MemoryCacheThreshold, MaxDiskCache, BufferPageSize, ResendInterval, CleanCacheAtStop,
         ResendPriority, ResendAlterQueue, ResendDestination, ResendIndicatorField, CacheSync, CacheSyncIntervalMs, CacheFullPolicy,

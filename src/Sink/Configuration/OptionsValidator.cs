@@ -64,6 +64,7 @@ internal static class OptionsValidator
             RootCaPem = tls.RootCaPem,
             TlsProtocols = tls.Protocols,
             AllowRenegotiation = tls.AllowRenegotiation,
+            Alpn = tls.Alpn,
             InsecureSkipVerify = o.InsecureSkipVerify,
             Retained = o.Retained,
             Cache = cache,

@@ -17,6 +17,7 @@ internal static class TlsChecks
         public string? RootCaPem { get; init; }
         public SslProtocols Protocols { get; init; } = SslProtocols.Tls12 | SslProtocols.Tls13;
         public bool AllowRenegotiation { get; init; }
+        public IReadOnlyList<string>? Alpn { get; init; }
     }
 
     public static Files? Run(MqttSinkOptions o, BrokerAddress? broker, ConfigContext context, ProblemList p)
@@ -32,11 +33,12 @@ internal static class TlsChecks
         {
             string server = broker!.ToString();
             if (o.InsecureSkipVerify) p.Error(N.InsecureSkipVerify, $"is true but server {server} is plain TCP; it applies to TLS servers only (ssl://, tls://, mqtts://, tcps://)");
-            foreach (var (name, value) in new[] { (N.CertificationPath, cert), (N.PrivateKeyPath, key), (N.RootCaPath, ca), (N.CertificationRaw, certRaw), (N.PrivateKeyRaw, keyRaw), (N.RootCaRaw, caRaw), (N.TlsMinVersion, o.TlsMinVersion), (N.RenegotiationSupport, o.RenegotiationSupport) })
+            foreach (var (name, value) in new[] { (N.CertificationPath, cert), (N.PrivateKeyPath, key), (N.RootCaPath, ca), (N.CertificationRaw, certRaw), (N.PrivateKeyRaw, keyRaw), (N.RootCaRaw, caRaw), (N.TlsMinVersion, o.TlsMinVersion), (N.RenegotiationSupport, o.RenegotiationSupport), (N.Alpn, o.Alpn is null ? null : "") })
                 if (value is not null) p.Error(name, $"is set but server {server} is plain TCP, so no TLS would be used; use an ssl:// server or remove {name}");
         }
         var protocols = MinVersion(o.TlsMinVersion, p);
         bool? renegotiation = Renegotiation(o.RenegotiationSupport, p);
+        AlpnChecks(o.Alpn, p);
 
         bool hasCert = cert is not null || certRaw is not null, hasKey = key is not null || keyRaw is not null;
         if (hasCert && !hasKey && !p.HasError(N.PrivateKeyPath))
@@ -93,6 +95,7 @@ internal static class TlsChecks
             RootCaPem = caFile is null ? caText : null,
             Protocols = protocols.Value,
             AllowRenegotiation = renegotiation.Value,
+            Alpn = o.Alpn,
         };
     }
 
@@ -123,6 +126,18 @@ internal static class TlsChecks
         if (PemFileCheck.CheckContent(option, "the decoded value", "", bytes, kind, p) is not { } checkedPem) return null;
         encrypted = checkedPem.Encrypted;
         return System.Text.Encoding.UTF8.GetString(bytes);
+    }
+
+    // RFC 7301: each protocol name is 1 to 255 bytes; an empty list would send an empty extension.
+    private static void AlpnChecks(IReadOnlyList<string>? alpn, ProblemList p)
+    {
+        if (alpn is null || p.HasError(N.Alpn)) return;
+        if (alpn.Count == 0) { p.Error(N.Alpn, "is an empty list; give at least one protocol name, e.g. [\"x-amzn-mqtt-ca\"], or remove it"); return; }
+        for (int i = 0; i < alpn.Count; i++)
+        {
+            int bytes = System.Text.Encoding.UTF8.GetByteCount(alpn[i]);
+            if (bytes is 0 or > 255) p.Error(N.Alpn, $"entry {i} is {bytes} bytes; an ALPN protocol name has 1 to 255 bytes (RFC 7301)");
+        }
     }
 
     private static SslProtocols? MinVersion(string? text, ProblemList p)
