@@ -86,6 +86,22 @@ public sealed record SinkSettings
     /// (<see cref="Transport.Tls.AwsIotAlpn"/>: AWS IoT on port 443).</summary>
     public IReadOnlyList<string>? Alpn { get; init; }
 
+    /// <summary>The documented limits of the cloud broker the host names (Azure IoT Hub, AWS IoT), or null.</summary>
+    internal Configuration.CloudLimits? Cloud { get; init; }
+
+    /// <summary>The largest payload the cloud broker the host names accepts (Azure IoT Hub 256 KB, AWS IoT 128 KB), or
+    /// null for another broker; the sink refuses a larger payload instead of having the connection closed.</summary>
+    public int? CloudMaxPayloadBytes => Cloud?.MaxPayloadBytes;
+
+    /// <summary>Warnings about run-time options that <c>validate</c> cannot see: a keep-alive outside the cloud broker's bounds.</summary>
+    public IReadOnlyList<ConfigProblem> CheckRuntime(MqttSinkRuntimeOptions runtime)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        return Cloud is { } cloud && Configuration.CloudQuirks.KeepAliveProblem(cloud, Broker.Host, runtime.KeepAliveSeconds) is { } problem
+            ? [new ConfigProblem(null, problem)]
+            : [];
+    }
+
     /// <summary>Accept any server certificate and host name (TLS only).</summary>
     public bool InsecureSkipVerify { get; init; }
 
@@ -111,6 +127,9 @@ public sealed record SinkSettings
         Line(b, "httpProxy", HttpProxy?.ToString() ?? (AnyBroker(a => a.UseWebSocket)
             ? "(not set: ws/wss use http_proxy/HTTP_PROXY or https_proxy/HTTPS_PROXY unless no_proxy/NO_PROXY matches)"
             : "(not set)"));
+        if (Cloud is { } cloud)
+            Line(b, "cloud limits", string.Create(CultureInfo.InvariantCulture,
+                $"{cloud.Cloud}: payload at most {cloud.MaxPayloadBytes} bytes (larger ones are refused), keep-alive {(cloud.MinKeepAliveSeconds is { } min ? $"{min} to " : "at most ")}{cloud.MaxKeepAliveSeconds} s, QoS 0 and 1"));
         Line(b, "topic", Topic);
         Line(b, "protocolVersion", ProtocolVersion == MqttProtocolVersion.V311 ? "3.1.1 (MQTT, level 4)" : "3.1 (MQIsdp, level 3)");
         Line(b, "qos", ((int)Qos).ToString(CultureInfo.InvariantCulture));

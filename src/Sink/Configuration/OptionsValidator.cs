@@ -65,6 +65,7 @@ internal static class OptionsValidator
             TlsProtocols = tls.Protocols,
             AllowRenegotiation = tls.AllowRenegotiation,
             Alpn = tls.Alpn,
+            Cloud = CloudQuirks.LimitsOf(broker.Host),
             InsecureSkipVerify = o.InsecureSkipVerify,
             Retained = o.Retained,
             Cache = cache,
@@ -211,8 +212,11 @@ internal static class OptionsValidator
 
     private static void Warnings(MqttSinkOptions o, BrokerAddress? broker, QualityOfService? qos, ConfigContext context, ProblemList p)
     {
-        if (broker is not null && qos == QualityOfService.ExactlyOnce && CloudQuirks.CloudWithoutQos2(broker.Host) is { } cloud)
-            p.Warn(N.Qos, $"is 2, but {cloud} ({broker.Host}) does not support QoS 2: publishes would be refused or never acknowledged; use 1");
+        if (broker is not null && qos == QualityOfService.ExactlyOnce && CloudQuirks.CloudWithoutQos2(broker.Host) is { } qos2Cloud)
+            p.Warn(N.Qos, $"is 2, but {qos2Cloud} ({broker.Host}) does not support QoS 2: publishes would be refused or never acknowledged; use 1");
+        if (broker is not null && CloudQuirks.LimitsOf(broker.Host) is { } cloud
+            && CloudQuirks.KeepAliveProblem(cloud, broker.Host, context.KeepAliveSeconds) is { } keepAlive)
+            p.Warn(null, keepAlive);
         if (o.Password is not null && !p.HasError(N.Password) && CloudQuirks.SasExpiry(o.Password) is { } expiry)
         {
             var now = context.Time.GetUtcNow();
