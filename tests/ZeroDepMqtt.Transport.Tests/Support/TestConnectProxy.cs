@@ -62,7 +62,7 @@ public sealed class TestConnectProxy : IAsyncDisposable
                 await target.ConnectAsync(IPAddress.Loopback, _targetPort, _stop.Token);
                 await stream.WriteAsync("HTTP/1.1 200 Connection established\r\n\r\n"u8.ToArray(), _stop.Token);
                 var upstream = target.GetStream();
-                await Task.WhenAny(stream.CopyToAsync(upstream, _stop.Token), upstream.CopyToAsync(stream, _stop.Token));
+                await Pump.BothWaysAsync(stream, upstream, _stop.Token);
             }
             catch (Exception)
             {

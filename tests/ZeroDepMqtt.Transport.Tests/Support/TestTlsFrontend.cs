@@ -84,7 +84,7 @@ public sealed class TestTlsFrontend : IAsyncDisposable
         {
             await broker.ConnectAsync(IPAddress.Loopback, _forwardPort, _stop.Token);
             var upstream = broker.GetStream();
-            await Task.WhenAny(ssl.CopyToAsync(upstream, _stop.Token), upstream.CopyToAsync(ssl, _stop.Token));
+            await Pump.BothWaysAsync(ssl, upstream, _stop.Token);
         }
         catch (Exception)
         {

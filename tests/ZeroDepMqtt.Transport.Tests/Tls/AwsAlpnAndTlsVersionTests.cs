@@ -12,7 +12,10 @@ namespace ZeroDepMqtt.Transport.Tests.Tls;
 /// the ALPN naming the authentication and forwards the others to Mosquitto. The client reaches
 /// "xyz-ats.iot.us-east-1.amazonaws.com:443" through a test CONNECT proxy that tunnels to that server (no DNS, no port
 /// 443 needed). Also <see cref="TlsOptions.EnabledProtocols"/> against a TLS 1.2-only server.
+/// Run alone: the in-process TLS server's handshakes share the thread pool, and beside them
+/// HostileBrokerTests' deaf-broker case (which needs its send loop to fill the socket before the queue fills) was seen to fail.
 /// </summary>
+[Collection(InProcessTlsServerCollection.Name)]
 public sealed class AwsAlpnAndTlsVersionTests(ITestOutputHelper output)
 {
     private const string AwsHost = "xyz-ats.iot.us-east-1.amazonaws.com";
@@ -120,4 +123,12 @@ public sealed class AwsAlpnAndTlsVersionTests(ITestOutputHelper output)
         }
         await output.OnFailureAsync(broker, () => PublishOnceAsync(baseOptions with { Tls = new TlsOptions { RootCaPath = Certs.CaPath, EnabledProtocols = SslProtocols.Tls12 | SslProtocols.Tls13 } }));
     }
+}
+
+/// <summary>Tests with an in-process TLS server, run after the parallel ones (see <see cref="AwsAlpnAndTlsVersionTests"/>).</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class InProcessTlsServerCollection
+{
+    /// <summary>The collection's name.</summary>
+    public const string Name = "in-process TLS server";
 }
