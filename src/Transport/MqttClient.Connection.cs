@@ -407,7 +407,7 @@ public sealed partial class MqttClient
             : Task.Delay(Timeout.Infinite, connection.Token);
         var first = await Task.WhenAny(readTask, sendTask, link.Ended.Task, renew).ConfigureAwait(false);
         CloseOutcome outcome;
-        if (first == renew && renew.IsCompletedSuccessfully) outcome = await EndForRenewalAsync(output, sendTask, readTask).ConfigureAwait(false);
+        if (first == renew && renew.IsCompletedSuccessfully) outcome = await EndForRenewalAsync(output, socket, sendTask, readTask).ConfigureAwait(false);
         else if (first == renew) outcome = new CloseOutcome(MqttCloseReason.Disposed, null);
         else outcome = await ((Task<CloseOutcome>)first).ConfigureAwait(false);
         lock (_gate)
@@ -440,9 +440,11 @@ public sealed partial class MqttClient
 
     /// <summary>
     /// <see cref="MqttClientOptions.MaxConnectionLifetime"/> is over: stop encoding on this connection (the session keeps
-    /// what is due for the next one), let the send loop write what is already in the pipe, then report the close.
+    /// what is due for the next one), let the send loop write what is already in the pipe, then half-close (FIN after the
+    /// last byte) and keep reading until the broker closes too. Closing at once could reset the connection (unread bytes
+    /// in our receive buffer make the kernel send RST), and a reset drops what the broker has not read yet.
     /// </summary>
-    private async Task<CloseOutcome> EndForRenewalAsync(Pipe output, Task<CloseOutcome> sendTask, Task<CloseOutcome> readTask)
+    private async Task<CloseOutcome> EndForRenewalAsync(Pipe output, Socket socket, Task<CloseOutcome> sendTask, Task<CloseOutcome> readTask)
     {
         lock (_gate)
         {
@@ -452,10 +454,20 @@ public sealed partial class MqttClient
                 output.Writer.Complete();
             }
         }
-        // Bounded by the ping timeout: a broker that stopped reading must not hold the renewal forever.
-        await Task.WhenAny(sendTask, readTask, Task.Delay(_options.PingTimeout, _time)).ConfigureAwait(false);
+        // Bounded: a broker that stopped reading or never closes must not hold the renewal past the token's margin.
+        var bound = Task.Delay(Min(_options.PingTimeout, RenewalCloseBound), _time);
+        if (await Task.WhenAny(sendTask, readTask, bound).ConfigureAwait(false) == sendTask)
+        {
+            try { socket.Shutdown(SocketShutdown.Send); } catch (Exception) { }
+            await Task.WhenAny(readTask, bound).ConfigureAwait(false);
+        }
         return new CloseOutcome(MqttCloseReason.LifetimeReached, null);
     }
+
+    // How long a renewal close may wait for the broker (the SAS margin is at least 2 s, a fifth of 10 s).
+    private static readonly TimeSpan RenewalCloseBound = TimeSpan.FromSeconds(1);
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
