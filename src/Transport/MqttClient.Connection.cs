@@ -402,13 +402,16 @@ public sealed partial class MqttClient
         var sendTask = SendLoopAsync(output.Reader, stream, connection.Token);
 
         // A credential with an expiry: end the connection on our side, after what was encoded is written.
-        var renew = _options.MaxConnectionLifetime is { } lifetime
+        // Without a lifetime the connection ends only through its loops, exactly as before the option existed.
+        Task? renew = _options.MaxConnectionLifetime is { } lifetime
             ? Task.Delay(Max(lifetime - (Now - attemptStart), TimeSpan.Zero), _time, connection.Token)
-            : Task.Delay(Timeout.Infinite, connection.Token);
-        var first = await Task.WhenAny(readTask, sendTask, link.Ended.Task, renew).ConfigureAwait(false);
+            : null;
+        var first = renew is null
+            ? await Task.WhenAny(readTask, sendTask, link.Ended.Task).ConfigureAwait(false)
+            : await Task.WhenAny(readTask, sendTask, link.Ended.Task, renew).ConfigureAwait(false);
         CloseOutcome outcome;
         if (first == renew && renew.IsCompletedSuccessfully) outcome = await EndForRenewalAsync(output, socket, sendTask, readTask).ConfigureAwait(false);
-        else if (first == renew) outcome = new CloseOutcome(MqttCloseReason.Disposed, null);
+        else if (first == renew) outcome = await Task.WhenAny(readTask, sendTask, link.Ended.Task).Unwrap().ConfigureAwait(false);
         else outcome = await ((Task<CloseOutcome>)first).ConfigureAwait(false);
         lock (_gate)
         {
