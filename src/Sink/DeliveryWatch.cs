@@ -65,7 +65,8 @@ internal sealed class DeliveryWatch : IDisposable
 
     private void OnConnectionLost(MqttCloseReason reason, Exception? error)
     {
-        if (reason is MqttCloseReason.ClientDisconnected or MqttCloseReason.Disposed) return;
+        // A renewal close (a SAS token about to expire) is ours and flushed first: nothing was lost.
+        if (reason is MqttCloseReason.ClientDisconnected or MqttCloseReason.Disposed or MqttCloseReason.LifetimeReached) return;
         bool progressed;
         long outstanding;
         lock (_gate)

@@ -29,6 +29,7 @@ public sealed partial class MqttSink : IAsyncDisposable
     private string? _stopReason;
     private SinkErrorKind? _stopKind;
     private readonly TopicName _topic;
+    private readonly int _cloudMaxPayload;          // int.MaxValue unless the host names a cloud broker with a limit
     private readonly MqttSinkRuntimeOptions _runtime;
     private readonly object _gate = new();
     private int _state;
@@ -50,6 +51,7 @@ public sealed partial class MqttSink : IAsyncDisposable
         _runtime = runtime ?? new MqttSinkRuntimeOptions();
         // Validated once here, so that publishing encodes the topic without checking or allocating.
         _topic = TopicName.Create(settings.Topic);
+        _cloudMaxPayload = settings.CloudMaxPayloadBytes ?? int.MaxValue;
         try
         {
             _clientOptions = SinkSettingsMapping.ToClientOptions(settings, _runtime);
@@ -211,7 +213,8 @@ public sealed partial class MqttSink : IAsyncDisposable
     /// <param name="cancellationToken">Cancels waiting (for queue room or for the acknowledgement); a message already
     /// accepted may still be delivered, and its payload may still be read until the sink completes.</param>
     /// <exception cref="InvalidOperationException">The sink is not started, or already completing.</exception>
-    /// <exception cref="ArgumentException">The payload is too large for one MQTT packet.</exception>
+    /// <exception cref="ArgumentException">The payload is too large for one MQTT packet, or larger than the cloud broker
+    /// the host names accepts (<see cref="SinkSettings.CloudMaxPayloadBytes"/>).</exception>
     /// <exception cref="MqttSinkException">Shaping options are set and the input, or a message it became, could not be
     /// shaped (<see cref="SinkErrorKind.InvalidMessage"/>: not JSON, a topic that does not resolve); the other messages
     /// of the same input are still published.</exception>
@@ -221,6 +224,7 @@ public sealed partial class MqttSink : IAsyncDisposable
     {
         if (Volatile.Read(ref _state) != Started) ThrowNotStarted();
         if (_shaper is not null) return PublishShaped(payload, cancellationToken);
+        if (payload.Length > _cloudMaxPayload) return ValueTask.FromException(CloudPayloadTooLarge(payload.Length));
         if (_cache is { } cache)
             return _cacheFault is { } fault ? ValueTask.FromException(fault) : cache.AcceptAsync(payload, cancellationToken);
         return _client.PublishAsync(_topic, payload, Settings.Qos, Settings.Retained, cancellationToken);
@@ -358,6 +362,9 @@ public sealed partial class MqttSink : IAsyncDisposable
             StoppedBecause = _stopReason is null ? null : _stopKind,
         };
     }
+
+    private ArgumentException CloudPayloadTooLarge(int length)
+        => new($"the payload is {length} bytes; {Settings.Cloud!.Cloud} ({Settings.Broker.Host}) accepts at most {Settings.Cloud.MaxPayloadBytes} and would close the connection", "payload");
 
     private static string RefusalHint(ConnectReturnCode code) => code switch
     {

@@ -45,6 +45,15 @@ public sealed record MqttSinkOptions
     /// <summary>The CONNECT password; needs <see cref="Username"/> (MQTT-3.1.2-22). Default <c>null</c>. Never printed.</summary>
     public string? Password { get; init; }
 
+    /// <summary>An Azure IoT Hub device key (base64, as the portal shows it). The sink then makes the password itself: a
+    /// SAS token for <c>{host of server}/devices/{clientId}</c>, new for every connection, and reconnects before it expires.
+    /// Needs <see cref="Username"/> and <see cref="ClientId"/>; not with <see cref="Password"/>. Default <c>null</c>. Never printed.</summary>
+    public string? SharedAccessKey { get; init; }
+
+    /// <summary>With <see cref="SharedAccessKey"/>: how long each SAS token is valid, in seconds (at least 10). Default
+    /// <c>null</c>: 3600.</summary>
+    public int? SasTokenTtl { get; init; }
+
     /// <summary>Path of the PEM client certificate (a chain is allowed), relative to the process working directory.
     /// Default <c>null</c> (no client certificate). Needs <see cref="PrivateKeyPath"/>.</summary>
     public string? CertificationPath { get; init; }
@@ -56,6 +65,29 @@ public sealed record MqttSinkOptions
     /// <summary>Path of a PEM bundle of CA certificates to trust for the server certificate, relative to the process
     /// working directory. Default <c>null</c>: the system trust store.</summary>
     public string? RootCaPath { get; init; }
+
+    /// <summary>The client certificate as base64 of its PEM text (eKuiper's <c>certificationRaw</c>); <see cref="CertificationPath"/>
+    /// wins when both are set (with a warning). Default <c>null</c>.</summary>
+    public string? CertificationRaw { get; init; }
+
+    /// <summary>The private key as base64 of its PEM text; <see cref="PrivateKeyPath"/> wins when both are set. Default
+    /// <c>null</c>. Never printed.</summary>
+    public string? PrivateKeyRaw { get; init; }
+
+    /// <summary>The CA bundle as base64 of its PEM text (JSON <c>rootCARaw</c>); <see cref="RootCaPath"/> wins when both are
+    /// set. Default <c>null</c>.</summary>
+    public string? RootCaRaw { get; init; }
+
+    /// <summary>The lowest TLS version: <c>tls1.2</c> (TLS 1.2 and 1.3) or <c>tls1.3</c> (TLS 1.3 only). Default <c>null</c>: <c>tls1.2</c>.</summary>
+    public string? TlsMinVersion { get; init; }
+
+    /// <summary>Renegotiation the server may ask for: <c>never</c>, <c>once</c> or <c>freely</c> (SslStream allows or refuses
+    /// it; <c>once</c> is allowed without a count limit, with a warning). Default <c>null</c>: <c>never</c>.</summary>
+    public string? RenegotiationSupport { get; init; }
+
+    /// <summary>ALPN protocol names to offer in the TLS handshake, in order. Default <c>null</c>: none, except that AWS IoT
+    /// on port 443 gets <c>mqtt</c> with a user name, else <c>x-amzn-mqtt-ca</c> with a client certificate.</summary>
+    public IReadOnlyList<string>? Alpn { get; init; }
 
     /// <summary>The passphrase of an encrypted private key. Default <c>null</c>. Never printed.</summary>
     public string? PrivateKeyPassphrase { get; init; }
@@ -146,7 +178,7 @@ public sealed record MqttSinkOptions
     /// <summary>Compress each payload: <c>"zlib"</c>, <c>"gzip"</c> or <c>"flate"</c>. Default <c>null</c> (none).</summary>
     public string? Compression { get; init; }
 
-    /// <summary>The options with <see cref="Password"/> and <see cref="PrivateKeyPassphrase"/> masked.</summary>
+    /// <summary>The options with <see cref="Password"/>, <see cref="SharedAccessKey"/> and <see cref="PrivateKeyPassphrase"/> masked.</summary>
     public override string ToString()
     {
         var b = new StringBuilder("MqttSinkOptions { ");
@@ -156,6 +188,14 @@ public sealed record MqttSinkOptions
          .Append(", CertificationPath = ").Append(CertificationPath).Append(", PrivateKeyPath = ").Append(PrivateKeyPath)
          .Append(", RootCaPath = ").Append(RootCaPath).Append(", PrivateKeyPassphrase = ").Append(Mask.Secret(PrivateKeyPassphrase))
          .Append(", InsecureSkipVerify = ").Append(InsecureSkipVerify).Append(", Retained = ").Append(Retained);
+        if (CertificationRaw is not null) b.Append(", CertificationRaw = (set)");
+        if (PrivateKeyRaw is not null) b.Append(", PrivateKeyRaw = ").Append(Mask.Secret(PrivateKeyRaw));
+        if (RootCaRaw is not null) b.Append(", RootCaRaw = (set)");
+        if (Alpn is not null) b.Append(", Alpn = [").AppendJoin(", ", Alpn).Append(']');
+        if (TlsMinVersion is not null) b.Append(", TlsMinVersion = ").Append(TlsMinVersion);
+        if (RenegotiationSupport is not null) b.Append(", RenegotiationSupport = ").Append(RenegotiationSupport);
+        if (SharedAccessKey is not null) b.Append(", SharedAccessKey = ").Append(Mask.Secret(SharedAccessKey));
+        if (SasTokenTtl is { } ttl) b.Append(", SasTokenTtl = ").Append(ttl);
         if (SendSingle) b.Append(", SendSingle = True");
         if (Fields is not null) b.Append(", Fields = [").AppendJoin(", ", Fields).Append(']');
         if (ExcludeFields is not null) b.Append(", ExcludeFields = [").AppendJoin(", ", ExcludeFields).Append(']');

@@ -11,9 +11,6 @@ namespace ZeroDepMqtt.Sink;
 /// </summary>
 public static class SinkSettingsMapping
 {
-    /// <summary>ALPN protocol AWS IoT needs for MQTT on port 443.</summary>
-    internal const string AwsAlpn = "x-amzn-mqtt-ca";
-
     /// <summary>The client options for <paramref name="settings"/> and <paramref name="runtime"/>.</summary>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     public static MqttClientOptions ToClientOptions(SinkSettings settings, MqttSinkRuntimeOptions runtime)
@@ -33,7 +30,9 @@ public static class SinkSettingsMapping
             KeepAliveSeconds = runtime.KeepAliveSeconds,
             ConnectTimeout = runtime.ConnectTimeout,
             UserName = settings.Username,
-            PasswordProvider = PasswordProvider(settings.Password),
+            PasswordProvider = settings.SasKey is { } key ? SasPasswordProvider(key, settings.SasResource!, settings.SasTokenTtl!.Value) : PasswordProvider(settings.Password),
+            // The token expires SasTokenTtl after it was made: close and reconnect with a new one before the hub drops us.
+            MaxConnectionLifetime = settings.SasTokenTtl is { } ttl ? ttl - AzureSasToken.RenewalMargin(ttl) : null,
             Tls = settings.Broker.UseTls || settings.AlternateBrokers.Any(a => a.UseTls) ? Tls(settings) : null,
             MaxInFlight = runtime.MaxInFlight,
             MaxInFlightQoS2 = runtime.MaxInFlightQoS2,
@@ -52,17 +51,23 @@ public static class SinkSettingsMapping
         return _ => ValueTask.FromResult<byte[]?>(utf8);
     }
 
+    // A new token for every connection attempt, valid for ttl from now.
+    private static Func<CancellationToken, ValueTask<byte[]?>> SasPasswordProvider(byte[] key, string resource, TimeSpan ttl)
+        => _ => ValueTask.FromResult<byte[]?>(Encoding.UTF8.GetBytes(AzureSasToken.Create(key, resource, TimeProvider.System.GetUtcNow() + ttl)));
+
     private static TlsOptions Tls(SinkSettings settings) => new()
     {
         RootCaPath = settings.RootCaPath,
         InsecureSkipVerify = settings.InsecureSkipVerify,
         ClientCertificatePath = settings.CertificatePath,
         PrivateKeyPath = settings.PrivateKeyPath,
+        ClientCertificatePem = settings.CertificatePem,
+        PrivateKeyPem = settings.PrivateKeyPem,
+        RootCaPem = settings.RootCaPem,
+        EnabledProtocols = settings.TlsProtocols,
+        AllowRenegotiation = settings.AllowRenegotiation,
         PrivateKeyPassphrase = settings.PrivateKeyPassphrase,
-        // AWS IoT serves MQTT on 443 only to clients that ask for this ALPN protocol.
-        ApplicationProtocols = IsAwsOn443(settings.Broker) ? [AwsAlpn] : null,
+        // Null unless the alpn option is set: the client then applies AWS IoT's port-443 rule (Tls.AwsIotAlpn), its one owner.
+        ApplicationProtocols = settings.Alpn,
     };
-
-    private static bool IsAwsOn443(BrokerAddress broker)
-        => broker.Port == 443 && !broker.UseWebSocket && broker.Host.EndsWith(".amazonaws.com", StringComparison.OrdinalIgnoreCase);
 }

@@ -104,44 +104,14 @@ public sealed record BrokerAddress
         if (path is not null && path.Any(c => c <= ' ' || c == '#' || c > '~')) { error = $"the path in \"{text}\" holds a space, '#' or a character outside printable ASCII; percent-encode it"; return false; }
         if (rest.Contains('@')) { error = "credentials in the address are not supported; use the username and password options"; return false; }
 
-        string host;
-        string? portText = null;
-        if (rest.StartsWith('['))
-        {
-            int close = rest.IndexOf(']');
-            if (close < 0) { error = $"\"{text}\" opens an IPv6 bracket but does not close it"; return false; }
-            host = rest[1..close];
-            string after = rest[(close + 1)..];
-            if (after.Length > 0)
-            {
-                if (after[0] != ':') { error = $"\"{text}\": expected ':port' after the IPv6 address"; return false; }
-                portText = after[1..];
-            }
-        }
-        else
-        {
-            int colon = rest.LastIndexOf(':');
-            if (colon >= 0 && rest.IndexOf(':') != colon) { error = $"\"{text}\": an IPv6 address must be written in brackets, e.g. tcp://[::1]:1883"; return false; }
-            host = colon >= 0 ? rest[..colon] : rest;
-            if (colon >= 0) portText = rest[(colon + 1)..];
-        }
-        if (host.Length == 0) { error = $"\"{text}\" has no host"; return false; }
-
-        int port = (webSocket, tls) switch
+        int defaultPort = (webSocket, tls) switch
         {
             (true, true) => DefaultSecureWebSocketPort,
             (true, false) => DefaultWebSocketPort,
             (false, true) => DefaultTlsPort,
             _ => DefaultPlainPort,
         };
-        if (portText is not null)
-        {
-            if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535)
-            {
-                error = $"port \"{portText}\" in \"{text}\" is not a number from 1 to 65535";
-                return false;
-            }
-        }
+        if (!HostPort.TryParse(rest, defaultPort, $"\"{text}\"", "in", ", e.g. tcp://[::1]:1883", out string host, out int port, out error)) return false;
         address = new BrokerAddress(host, port, tls, path);
         error = null;
         return true;

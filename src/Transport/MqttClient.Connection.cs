@@ -195,6 +195,7 @@ public sealed partial class MqttClient
     {
         var ct = _lifetime.Token;
         int failures = 0;
+        int rounds = 0;                 // rounds of the failover list that failed in a row
         var lastSuccess = Now;
         ConnectReturnCode? lastRefusal = null;
         int sameRefusals = 0;
@@ -215,7 +216,9 @@ public sealed partial class MqttClient
             }
             if (stop || outcome.Reason is MqttCloseReason.ClientDisconnected or MqttCloseReason.Disposed) break;
 
-            if (outcome.WasAccepted) { failures = 0; lastSuccess = Now; }
+            if (outcome.WasAccepted) { failures = 0; rounds = 0; lastSuccess = Now; }
+            // A planned close to renew the credentials: reconnect to the same broker at once, nothing failed.
+            if (outcome.Reason == MqttCloseReason.LifetimeReached && outcome.WasAccepted) continue;
             failures++;
             if (outcome.Error is MqttConnectionRefusedException refused)
             {
@@ -250,7 +253,8 @@ public sealed partial class MqttClient
                 return;
             }
             if (!MoveToNextBroker(outcome.WasAccepted)) continue;
-            var delay = Backoff(failures, policy);
+            // The backoff grows per round of the failover list, not per address tried (a list of one: per attempt).
+            var delay = Backoff(++rounds, policy);
             if (policy.GiveUpAfter is { } l2 && Now + delay - lastSuccess > l2) delay = l2 - (Now - lastSuccess) + TimeSpan.FromMilliseconds(1);
             try
             {
@@ -407,8 +411,18 @@ public sealed partial class MqttClient
         var readTask = ReadLoopAsync(reader, link, connection.Token);
         var sendTask = SendLoopAsync(output.Reader, stream, connection.Token);
 
-        var first = await Task.WhenAny(readTask, sendTask, link.Ended.Task).ConfigureAwait(false);
-        var outcome = await first.ConfigureAwait(false);
+        // A credential with an expiry: end the connection on our side, after what was encoded is written.
+        // Without a lifetime the connection ends only through its loops, exactly as before the option existed.
+        Task? renew = _options.MaxConnectionLifetime is { } lifetime
+            ? Task.Delay(Max(lifetime - (Now - attemptStart), TimeSpan.Zero), _time, connection.Token)
+            : null;
+        var first = renew is null
+            ? await Task.WhenAny(readTask, sendTask, link.Ended.Task).ConfigureAwait(false)
+            : await Task.WhenAny(readTask, sendTask, link.Ended.Task, renew).ConfigureAwait(false);
+        CloseOutcome outcome;
+        if (first == renew && renew.IsCompletedSuccessfully) outcome = await EndForRenewalAsync(output, socket, sendTask, readTask).ConfigureAwait(false);
+        else if (first == renew) outcome = await Task.WhenAny(readTask, sendTask, link.Ended.Task).Unwrap().ConfigureAwait(false);
+        else outcome = await ((Task<CloseOutcome>)first).ConfigureAwait(false);
         lock (_gate)
         {
             // After our DISCONNECT the broker closes too; whichever loop noticed first, the reason is ours.
@@ -436,6 +450,39 @@ public sealed partial class MqttClient
         }
         return outcome with { WasAccepted = link.Accepted, Lifetime = link.Accepted ? Now - link.AcceptedAt : TimeSpan.Zero };
     }
+
+    /// <summary>
+    /// <see cref="MqttClientOptions.MaxConnectionLifetime"/> is over: stop encoding on this connection (the session keeps
+    /// what is due for the next one), let the send loop write what is already in the pipe, then half-close (FIN after the
+    /// last byte) and keep reading until the broker closes too. Closing at once could reset the connection (unread bytes
+    /// in our receive buffer make the kernel send RST), and a reset drops what the broker has not read yet.
+    /// </summary>
+    private async Task<CloseOutcome> EndForRenewalAsync(Pipe output, Socket socket, Task<CloseOutcome> sendTask, Task<CloseOutcome> readTask)
+    {
+        lock (_gate)
+        {
+            if (ReferenceEquals(_output, output))
+            {
+                _output = null;
+                output.Writer.Complete();
+            }
+        }
+        // Bounded: a broker that stopped reading or never closes must not hold the renewal past the token's margin.
+        var bound = Task.Delay(Min(_options.PingTimeout, RenewalCloseBound), _time);
+        if (await Task.WhenAny(sendTask, readTask, bound).ConfigureAwait(false) == sendTask)
+        {
+            try { socket.Shutdown(SocketShutdown.Send); } catch (Exception) { }
+            await Task.WhenAny(readTask, bound).ConfigureAwait(false);
+        }
+        return new CloseOutcome(MqttCloseReason.LifetimeReached, null);
+    }
+
+    // How long a renewal close may wait for the broker (the SAS margin is at least 2 s, a fifth of 10 s).
+    private static readonly TimeSpan RenewalCloseBound = TimeSpan.FromSeconds(1);
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     /// <summary>One connection's shared state: its output, its timer, its attempt deadline and how it ended.</summary>
     private sealed class ConnectionLink(Pipe output, TimeSpan connAckDeadline)

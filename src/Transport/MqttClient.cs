@@ -39,8 +39,8 @@ public sealed partial class MqttClient : IAsyncDisposable
         _startTimestamp = _time.GetTimestamp();
         // Reads the CA and client certificate files now: a missing file or a key that does not match its
         // certificate fails here, naming both files, before any connection is tried.
-        if (options.Broker.UseTls || options.AlternateBrokers.Any(b => b.UseTls)) _tls = new Tls.TlsConnector(WithCloudDefaults(options.Broker, options.Tls ?? new Tls.TlsOptions()));
-        else if (options.Tls is { InsecureSkipVerify: true } or { ClientCertificatePath: not null } or { RootCaPath: not null })
+        if (options.Broker.UseTls || options.AlternateBrokers.Any(b => b.UseTls)) _tls = new Tls.TlsConnector(WithCloudDefaults(options.Broker, options.Tls ?? new Tls.TlsOptions(), options.UserName));
+        else if (options.Tls is { InsecureSkipVerify: true } or { HasClientCertificate: true } or { RootCaPath: not null } or { RootCaPem: not null })
             throw new ArgumentException($"TLS options were given for {options.Broker}, which is not a TLS address (use ssl://, tls:// or wss://)", nameof(options));
         _session = new ClientSession(new ClientSessionOptions
         {
@@ -141,10 +141,10 @@ public sealed partial class MqttClient : IAsyncDisposable
     /// </summary>
     public event Action<string, MqttClientException>? ResubscribeFailed;
 
-    /// <summary>AWS IoT speaks MQTT on port 443 only to clients that offer ALPN <c>x-amzn-mqtt-ca</c>.</summary>
-    internal static Tls.TlsOptions WithCloudDefaults(BrokerAddress broker, Tls.TlsOptions tls)
-        => broker.Port == 443 && !broker.UseWebSocket && tls.ApplicationProtocols is null && broker.Host.EndsWith(".amazonaws.com", StringComparison.OrdinalIgnoreCase)
-            ? tls with { ApplicationProtocols = ["x-amzn-mqtt-ca"] }
+    /// <summary>The TLS options with the ALPN of <see cref="Tls.AwsIotAlpn"/> filled in for AWS IoT on port 443.</summary>
+    internal static Tls.TlsOptions WithCloudDefaults(BrokerAddress broker, Tls.TlsOptions tls, string? userName)
+        => Tls.AwsIotAlpn.For(broker, tls, userName) is { } alpn && !ReferenceEquals(alpn, tls.ApplicationProtocols)
+            ? tls with { ApplicationProtocols = alpn }
             : tls;
 
     private static void Raise<T>(Action<T>? handler, T arg)

@@ -51,6 +51,14 @@ public sealed record MqttClientOptions
     /// </summary>
     public Func<CancellationToken, ValueTask<byte[]?>>? PasswordProvider { get; init; }
 
+    /// <summary>
+    /// Close every connection this long after its attempt began (before the password was fetched) and reconnect at once,
+    /// so that a password with an expiry (an Azure SAS token from <see cref="PasswordProvider"/>) is renewed before the
+    /// broker drops the connection for it. What was already encoded is written first; the session re-sends unacknowledged
+    /// QoS 1/2 messages as after any reconnect. Default: null (a connection stays up while it works).
+    /// </summary>
+    public TimeSpan? MaxConnectionLifetime { get; init; }
+
     /// <summary>TLS settings, used when <see cref="BrokerAddress.UseTls"/> is set. Default: system trust, no client certificate.</summary>
     public Tls.TlsOptions? Tls { get; init; }
 

@@ -28,4 +28,7 @@ public enum MqttCloseReason
     /// <summary>Not a connection's end: the broker answered a QoS 2 PUBLISH with PUBACK, so it does not support QoS 2
     /// (RabbitMQ downgrades it to QoS 1). That publish fails with this reason; the connection stays up.</summary>
     QoS2NotSupported,
+    /// <summary>The client closed the connection itself after <see cref="MqttClientOptions.MaxConnectionLifetime"/>, to
+    /// reconnect at once with fresh credentials (an Azure SAS token) before the broker drops it for an expired one.</summary>
+    LifetimeReached,
 }

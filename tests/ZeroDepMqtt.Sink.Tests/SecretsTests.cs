@@ -22,6 +22,11 @@ public sealed class SecretsTests(TestFiles files) : IClassFixture<TestFiles>
         ["password-in-wrapper-siblings"] = "{\"mqtt\": " + MalformedCases.Cfg() + ", \"password\": \"" + TestFiles.Password + "\"}",
         ["password-sas-expired"] = MalformedCases.Cfg(("password", $"\"SharedAccessSignature sr=x&sig={TestFiles.Password}&se=1\"")),
         ["password-valid"] = MalformedCases.Cfg(),
+        ["sas-key-not-base64"] = MalformedCases.Cfg(("sharedAccessKey", $"\"{TestFiles.Password}\""), ("clientId", "\"dev\"")),
+        ["sas-key-object"] = MalformedCases.Cfg(("sharedAccessKey", $"{{\"{TestFiles.Password}\": 1}}")),
+        ["sas-key-valid"] = MalformedCases.Cfg(("sharedAccessKey", $"\"{Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(TestFiles.Password))}\""), ("clientId", "\"dev\"")),
+        ["private-key-raw-not-base64"] = MalformedCases.Cfg(("privateKeyRaw", $"\"{TestFiles.Password}\"")),
+        ["private-key-raw-number"] = "{\"privateKeyRaw\": 1" + TestFiles.Password + "}",
     };
 
     public static IEnumerable<object[]> AllIds()
@@ -57,5 +62,8 @@ public sealed class SecretsTests(TestFiles files) : IClassFixture<TestFiles>
         Assert.Contains(Run("secret:password-too-long").Errors, e => e.Option == "password" && e.Message.Contains("longer than 65535 bytes"));
         Assert.Contains(Run("secret:password-sas-expired").Warnings, w => w.Option == "password");
         Assert.Contains(Run("secret:password-in-wrapper-siblings").Warnings, w => w.Option == "password");
+        Assert.Contains(Run("secret:sas-key-not-base64").Errors, e => e.Option == "sharedAccessKey");
+        Assert.Contains(Run("secret:sas-key-valid").Errors, e => e.Option == "sharedAccessKey" && e.Message.StartsWith("cannot be combined with password", StringComparison.Ordinal));
+        Assert.Contains(Run("secret:private-key-raw-not-base64").Errors, e => e.Option == "privateKeyRaw");
     }
 }

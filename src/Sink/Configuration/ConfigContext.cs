@@ -8,6 +8,9 @@ internal sealed class ConfigContext
     public TimeProvider Time { get; init; } = TimeProvider.System;
     public Func<string, Stream> OpenRead { get; init; } = DefaultOpen;
 
+    /// <summary>The keep-alive the sink will use, checked against cloud bounds: the runtime default unless a caller knows better.</summary>
+    public int KeepAliveSeconds { get; init; } = new MqttSinkRuntimeOptions().KeepAliveSeconds;
+
     public static ConfigContext Current() => new() { BaseDirectory = Environment.CurrentDirectory };
 
     private static Stream DefaultOpen(string path) => RegularFile.OpenRead(path);

@@ -164,10 +164,18 @@ internal static class JsonOptionsReader
         OptionNames.Qos => o with { Qos = Qos(v, problems) ?? o.Qos },
         OptionNames.Username => o with { Username = String(name, v, problems) },
         OptionNames.Password => o with { Password = String(name, v, problems) },
+        OptionNames.SharedAccessKey => o with { SharedAccessKey = String(name, v, problems, "a string: the base64 device key") },
+        OptionNames.SasTokenTtl => o with { SasTokenTtl = Int(name, v, problems) ?? o.SasTokenTtl },
         OptionNames.CertificationPath => o with { CertificationPath = String(name, v, problems, "a string: the path of a PEM certificate file") },
         OptionNames.PrivateKeyPath => o with { PrivateKeyPath = String(name, v, problems, "a string: the path of a PEM private key file") },
         OptionNames.RootCaPath => o with { RootCaPath = String(name, v, problems, "a string: the path of a PEM CA certificate file") },
         OptionNames.PrivateKeyPassphrase => o with { PrivateKeyPassphrase = String(name, v, problems) },
+        OptionNames.CertificationRaw => o with { CertificationRaw = String(name, v, problems, "a string: base64 of the PEM certificate") },
+        OptionNames.PrivateKeyRaw => o with { PrivateKeyRaw = String(name, v, problems, "a string: base64 of the PEM private key") },
+        OptionNames.RootCaRaw => o with { RootCaRaw = String(name, v, problems, "a string: base64 of the PEM CA certificates") },
+        OptionNames.Alpn => o with { Alpn = Strings(name, v, problems, "a list of strings such as [\"x-amzn-mqtt-ca\"]") },
+        OptionNames.TlsMinVersion => o with { TlsMinVersion = String(name, v, problems, "\"tls1.2\" or \"tls1.3\"") },
+        OptionNames.RenegotiationSupport => o with { RenegotiationSupport = String(name, v, problems, "\"never\", \"once\" or \"freely\"") },
         OptionNames.InsecureSkipVerify => o with { InsecureSkipVerify = Bool(name, v, problems) ?? o.InsecureSkipVerify },
         OptionNames.Retained => o with { Retained = Bool(name, v, problems) ?? o.Retained },
         OptionNames.EnableCache => o with { EnableCache = Bool(name, v, problems) ?? o.EnableCache },
@@ -192,6 +200,21 @@ internal static class JsonOptionsReader
         if (v.ValueKind == JsonValueKind.String) return JsonText.GetString(name, v, problems);
         problems.Error(name, $"{JsonText.Found(v, OptionNames.IsSecret(name))}; expected {accepted}");
         return null;
+    }
+
+    // A list of strings (alpn); every entry checked, the list dropped on any error.
+    private static IReadOnlyList<string>? Strings(string name, JsonElement v, ProblemList problems, string accepted)
+    {
+        if (v.ValueKind != JsonValueKind.Array) { problems.Error(name, $"{JsonText.Found(v, secret: false)}; expected {accepted}"); return null; }
+        var list = new List<string>();
+        int i = 0;
+        foreach (var entry in v.EnumerateArray())
+        {
+            if (entry.ValueKind == JsonValueKind.String) list.Add(entry.GetString()!);
+            else problems.Error(name, $"entry {i}: {JsonText.Found(entry, secret: false)}; expected a string");
+            i++;
+        }
+        return list.Count == i ? list : null;
     }
 
     // A failover list: every entry a string; Server is the first, so single-server code paths see the primary.

@@ -10,10 +10,18 @@ internal static class OptionNames
     public const string Qos = "qos";
     public const string Username = "username";
     public const string Password = "password";
+    public const string SharedAccessKey = "sharedAccessKey";
+    public const string SasTokenTtl = "sasTokenTtl";
     public const string CertificationPath = "certificationPath";
     public const string PrivateKeyPath = "privateKeyPath";
     public const string RootCaPath = "rootCaPath";
     public const string PrivateKeyPassphrase = "privateKeyPassphrase";
+    public const string CertificationRaw = "certificationRaw";
+    public const string PrivateKeyRaw = "privateKeyRaw";
+    public const string RootCaRaw = "rootCARaw";
+    public const string TlsMinVersion = "tlsMinVersion";
+    public const string Alpn = "alpn";
+    public const string RenegotiationSupport = "renegotiationSupport";
     public const string InsecureSkipVerify = "insecureSkipVerify";
     public const string Retained = "retained";
     public const string HttpProxy = "httpProxy";
@@ -48,8 +56,9 @@ internal static class OptionNames
 
     public static readonly string[] All =
     [
-        Server, Topic, ClientId, ProtocolVersion, Qos, Username, Password,
+        Server, Topic, ClientId, ProtocolVersion, Qos, Username, Password, SharedAccessKey, SasTokenTtl,
         CertificationPath, PrivateKeyPath, RootCaPath, PrivateKeyPassphrase, InsecureSkipVerify, Retained,
+        CertificationRaw, PrivateKeyRaw, RootCaRaw, TlsMinVersion, RenegotiationSupport, Alpn,
         HttpProxy,
         EnableCache, CachePath, MemoryCacheThreshold, MaxDiskCache, BufferPageSize, ResendInterval, CleanCacheAtStop,
         ResendPriority, ResendAlterQueue, ResendDestination, ResendIndicatorField, CacheSync, CacheSyncIntervalMs, CacheFullPolicy,
@@ -65,7 +74,7 @@ internal static class OptionNames
         "connectionSelector", "resourceId",
     ];
 
-    public static bool IsSecret(string option) => option is Password or PrivateKeyPassphrase or HttpProxy;
+    public static bool IsSecret(string option) => option is Password or PrivateKeyPassphrase or HttpProxy or SharedAccessKey or PrivateKeyRaw;
 
     /// <summary>The canonical name matching <paramref name="name"/> ignoring case (eKuiper decodes case-insensitively), or null.</summary>
     public static string? Find(string name)

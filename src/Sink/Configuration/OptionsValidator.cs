@@ -28,6 +28,7 @@ internal static class OptionsValidator
         var qos = Qos(o.Qos, p);
         var (clientId, generated) = ClientId(o.ClientId, version, p);
         Credentials(o.Username, o.Password, p);
+        var sas = SasChecks.Run(o, broker, generated, p);
         // TLS options apply when any address of the list uses TLS; checked against the first such address.
         var tls = TlsChecks.Run(o, alternates?.FirstOrDefault(a => a.UseTls) is { } tlsAlternate && broker is { UseTls: false } ? tlsAlternate : broker, context, p);
         var cache = Cache.CacheChecks.Run(o, generated ? null : clientId, context, p);
@@ -51,10 +52,20 @@ internal static class OptionsValidator
             ClientIdGenerated = generated,
             Username = o.Username,
             Password = o.Password,
+            SasKey = sas?.Key,
+            SasTokenTtl = sas?.Ttl,
+            SasResource = sas?.Resource,
             CertificatePath = tls.CertificatePath,
             PrivateKeyPath = tls.PrivateKeyPath,
-            PrivateKeyPassphrase = tls.PrivateKeyPath is null ? null : o.PrivateKeyPassphrase,
+            PrivateKeyPassphrase = tls.PrivateKeyPath is null && tls.PrivateKeyPem is null ? null : o.PrivateKeyPassphrase,
             RootCaPath = tls.RootCaPath,
+            CertificatePem = tls.CertificatePem,
+            PrivateKeyPem = tls.PrivateKeyPem,
+            RootCaPem = tls.RootCaPem,
+            TlsProtocols = tls.Protocols,
+            AllowRenegotiation = tls.AllowRenegotiation,
+            Alpn = tls.Alpn,
+            Cloud = CloudQuirks.LimitsOf(broker.Host),
             InsecureSkipVerify = o.InsecureSkipVerify,
             Retained = o.Retained,
             Cache = cache,
@@ -201,8 +212,11 @@ internal static class OptionsValidator
 
     private static void Warnings(MqttSinkOptions o, BrokerAddress? broker, QualityOfService? qos, ConfigContext context, ProblemList p)
     {
-        if (broker is not null && qos == QualityOfService.ExactlyOnce && CloudQuirks.CloudWithoutQos2(broker.Host) is { } cloud)
-            p.Warn(N.Qos, $"is 2, but {cloud} ({broker.Host}) does not support QoS 2: publishes would be refused or never acknowledged; use 1");
+        if (broker is not null && qos == QualityOfService.ExactlyOnce && CloudQuirks.CloudWithoutQos2(broker.Host) is { } qos2Cloud)
+            p.Warn(N.Qos, $"is 2, but {qos2Cloud} ({broker.Host}) does not support QoS 2: publishes would be refused or never acknowledged; use 1");
+        if (broker is not null && CloudQuirks.LimitsOf(broker.Host) is { } cloud
+            && CloudQuirks.KeepAliveProblem(cloud, broker.Host, context.KeepAliveSeconds) is { } keepAlive)
+            p.Warn(null, keepAlive);
         if (o.Password is not null && !p.HasError(N.Password) && CloudQuirks.SasExpiry(o.Password) is { } expiry)
         {
             var now = context.Time.GetUtcNow();

@@ -28,10 +28,16 @@ internal static class PemFileCheck
         };
         byte[]? bytes = BoundedFile.Read(option, given, full, expected, context, problems);
         if (bytes is null) return null;
+        return CheckContent(option, $"\"{given}\"", full, bytes, kind, problems);
+    }
 
+    /// <summary>Checks PEM content: from a file (<paramref name="subject"/> is its quoted name) or an inline option
+    /// (<c>certificationRaw</c>...: the subject says "the decoded value"). Null after adding a problem.</summary>
+    public static Checked? CheckContent(string option, string subject, string full, byte[] bytes, PemKind kind, ProblemList problems)
+    {
+        if (bytes.Length == 0) { problems.Error(option, $"{subject} is empty; expected PEM text"); return null; }
         // Latin-1 maps every byte to one char, so markers are found whatever else the file holds.
         string text = Encoding.Latin1.GetString(bytes);
-        string subject = $"\"{given}\"";
         if (!text.Contains("-----BEGIN ", StringComparison.Ordinal))
         {
             string hint = bytes[0] == 0x30

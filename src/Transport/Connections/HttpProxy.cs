@@ -77,34 +77,7 @@ public sealed record HttpProxy
             if (user.Length == 0) { error = $"the proxy address {Printable(text)} has '@' but no user name"; return false; }
         }
 
-        string host;
-        string? portText = null;
-        if (hostPort.StartsWith('['))
-        {
-            int close = hostPort.IndexOf(']');
-            if (close < 0) { error = $"the proxy address {Printable(text)} opens an IPv6 bracket but does not close it"; return false; }
-            host = hostPort[1..close];
-            string after = hostPort[(close + 1)..];
-            if (after.Length > 0)
-            {
-                if (after[0] != ':') { error = $"the proxy address {Printable(text)}: expected ':port' after the IPv6 address"; return false; }
-                portText = after[1..];
-            }
-        }
-        else
-        {
-            int colon = hostPort.LastIndexOf(':');
-            if (colon >= 0 && hostPort.IndexOf(':') != colon) { error = $"the proxy address {Printable(text)}: an IPv6 address must be written in brackets"; return false; }
-            host = colon >= 0 ? hostPort[..colon] : hostPort;
-            if (colon >= 0) portText = hostPort[(colon + 1)..];
-        }
-        if (host.Length == 0) { error = $"the proxy address {Printable(text)} has no host"; return false; }
-        int port = DefaultPort;
-        if (portText is not null && (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535))
-        {
-            error = $"port \"{portText}\" of the proxy address {Printable(text)} is not a number from 1 to 65535";
-            return false;
-        }
+        if (!HostPort.TryParse(hostPort, DefaultPort, $"the proxy address {Printable(text)}", "of", "", out string host, out int port, out error)) return false;
         proxy = new HttpProxy(host, port, user, password);
         error = null;
         return true;

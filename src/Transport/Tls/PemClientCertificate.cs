@@ -32,6 +32,47 @@ public sealed class PemClientCertificate : IDisposable
     /// is not RSA or EC; or the key belongs to none of the certificates (the message names both files).</exception>
     public static PemClientCertificate Load(string certificatePath, string privateKeyPath, string? passphrase)
     {
+        ArgumentNullException.ThrowIfNull(certificatePath);
+        ArgumentNullException.ThrowIfNull(privateKeyPath);
+        return Load(Source.File("certificate file", certificatePath), Source.File("private key file", privateKeyPath), passphrase);
+    }
+
+    /// <summary>Loads the client certificate that <paramref name="options"/> names: each of the certificate and the key
+    /// from its path, or else from its PEM text (<see cref="TlsOptions.ClientCertificatePem"/>, <see cref="TlsOptions.PrivateKeyPem"/>).</summary>
+    /// <exception cref="ClientCertificateException">As for the file form; also when the certificate or the key is missing.
+    /// Messages name files by path and inline PEM as "inline certificate"/"inline private key", never quoting key material.</exception>
+    public static PemClientCertificate Load(TlsOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var certificate = options.ClientCertificatePath is { } cp ? Source.File("certificate file", cp)
+            : options.ClientCertificatePem is { } ct ? Source.Inline("inline certificate", ct)
+            : throw new ClientCertificateException(options.PrivateKeyPath is { } keyPath
+                ? $"a private key file ({keyPath}) was given without a client certificate file"
+                : "an inline private key was given without a client certificate");
+        var key = options.PrivateKeyPath is { } kp ? Source.File("private key file", kp)
+            : options.PrivateKeyPem is { } kt ? Source.Inline("inline private key", kt)
+            : throw new ClientCertificateException(options.ClientCertificatePath is { } certificatePath
+                ? $"a client certificate file ({certificatePath}) was given without its private key file"
+                : "an inline client certificate was given without its private key");
+        return Load(certificate, key, options.PrivateKeyPassphrase);
+    }
+
+    /// <summary>Where PEM text comes from: a file (read when loading) or the text itself; <see cref="Name"/> starts messages.</summary>
+    private readonly record struct Source(string Role, string? Path, string? Text)
+    {
+        public static Source File(string role, string path) => new(role, path, null);
+        public static Source Inline(string role, string text) => new(role, null, text);
+
+        public string Name => Path is null ? Role : $"{Role} {Path}";
+
+        public List<PemObject> Blocks()
+            => Path is { } path
+                ? PemFile.Read(path, Role, static (m, e) => new ClientCertificateException(m, e))
+                : PemFile.Parse(Text!, Role, static (m, e) => new ClientCertificateException(m, e));
+    }
+
+    private static PemClientCertificate Load(Source certificatePath, Source privateKeyPath, string? passphrase)
+    {
         var certificates = ReadCertificates(certificatePath);
         X509Certificate2? leaf = null;
         var chain = new X509Certificate2Collection();
@@ -47,7 +88,7 @@ public sealed class PemClientCertificate : IDisposable
             {
                 string which = certificates.Count == 1 ? "the certificate" : $"any of the {certificates.Count} certificates";
                 throw new ClientCertificateException(
-                    $"the private key in {privateKeyPath} does not match {which} in {certificatePath} (their public keys differ); check that the two files belong together");
+                    $"the private key in {Where(privateKeyPath)} does not match {which} in {Where(certificatePath)} (their public keys differ); check that the two belong together");
             }
             var withKey = key switch
             {
@@ -74,10 +115,9 @@ public sealed class PemClientCertificate : IDisposable
         foreach (var certificate in Chain) certificate.Dispose();
     }
 
-    private static List<X509Certificate2> ReadCertificates(string path)
+    private static List<X509Certificate2> ReadCertificates(Source source)
     {
-        const string Role = "certificate file";
-        var blocks = PemFile.Read(path, Role, static (m, e) => new ClientCertificateException(m, e));
+        var blocks = source.Blocks();
         var certificates = new List<X509Certificate2>();
         foreach (var block in blocks)
         {
@@ -89,29 +129,30 @@ public sealed class PemClientCertificate : IDisposable
             catch (CryptographicException e)
             {
                 foreach (var c in certificates) c.Dispose();
-                throw new ClientCertificateException($"{Role} {path}: certificate {certificates.Count + 1} cannot be read ({e.Message})", e);
+                throw new ClientCertificateException($"{source.Name}: certificate {certificates.Count + 1} cannot be read ({e.Message})", e);
             }
         }
         if (certificates.Count == 0)
         {
             string found = blocks.Count == 0 ? "no PEM blocks" : "only " + string.Join(", ", blocks.Select(b => $"\"{b.Type}\""));
-            throw new ClientCertificateException($"{Role} {path} holds no certificate (found {found}; expected -----BEGIN CERTIFICATE-----)");
+            throw new ClientCertificateException($"{source.Name} holds no certificate (found {found}; expected -----BEGIN CERTIFICATE-----)");
         }
         return certificates;
     }
 
-    private static AsymmetricAlgorithm ReadKey(string path, string? passphrase)
+    private static AsymmetricAlgorithm ReadKey(Source source, string? passphrase)
     {
-        const string Role = "private key file";
-        var blocks = PemFile.Read(path, Role, static (m, e) => new ClientCertificateException(m, e));
+        var blocks = source.Blocks();
         PemObject? block = blocks.FirstOrDefault(PemPrivateKey.IsPrivateKey);
         if (block is null)
         {
             string found = blocks.Count == 0 ? "no PEM blocks" : "only " + string.Join(", ", blocks.Select(b => $"\"{b.Type}\""));
-            throw new ClientCertificateException($"{Role} {path} holds no private key (found {found}; expected a -----BEGIN ... PRIVATE KEY----- block)");
+            throw new ClientCertificateException($"{source.Name} holds no private key (found {found}; expected a -----BEGIN ... PRIVATE KEY----- block)");
         }
-        return PemPrivateKey.Decode(block, path, passphrase);
+        return PemPrivateKey.Decode(block, source.Name, passphrase);
     }
+
+    private static string Where(Source s) => s.Path ?? s.Name;
 
     private static bool PublicKeyMatches(X509Certificate2 certificate, AsymmetricAlgorithm key)
     {

@@ -8,8 +8,12 @@ internal static class PemFile
     /// <summary>Reads every PEM block of <paramref name="path"/>. <paramref name="role"/> ("certificate file",
     /// "private key file", "root CA file") starts each message.</summary>
     public static List<PemObject> Read(string path, string role, Func<string, Exception?, Exception> error)
+        => Parse(ReadText(path, role, error), $"{role} {path}", error);
+
+    /// <summary>Reads every PEM block of <paramref name="text"/>; <paramref name="source"/> ("certificate file PATH",
+    /// "inline certificate") starts each message.</summary>
+    public static List<PemObject> Parse(string text, string source, Func<string, Exception?, Exception> error)
     {
-        string text = ReadText(path, role, error);
         var blocks = new List<PemObject>();
         try
         {
@@ -19,7 +23,7 @@ internal static class PemFile
         catch (IOException e)
         {
             // BouncyCastle's message names the broken block's type, never its content.
-            throw error($"{role} {path} is not valid PEM: {e.Message}", e);
+            throw error($"{source} is not valid PEM: {e.Message}", e);
         }
         return blocks;
     }

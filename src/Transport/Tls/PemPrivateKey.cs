@@ -26,27 +26,27 @@ internal static class PemPrivateKey
 
     /// <summary>Decodes the key.</summary>
     /// <exception cref="ClientCertificateException">Unsupported key format or type, missing or wrong passphrase, or a
-    /// key that cannot be parsed; the message names <paramref name="path"/>.</exception>
-    public static AsymmetricAlgorithm Decode(PemObject block, string path, string? passphrase)
+    /// key that cannot be parsed; the message names <paramref name="source"/> ("private key file PATH" or "inline private key").</exception>
+    public static AsymmetricAlgorithm Decode(PemObject block, string source, string? passphrase)
     {
         if (Array.IndexOf(KeyTypes, block.Type) < 0)
             throw new ClientCertificateException(
-                $"private key file {path} holds a \"{block.Type}\" block, which is not supported; use an RSA or EC key in PKCS#1 (RSA PRIVATE KEY), SEC1 (EC PRIVATE KEY) or PKCS#8 (PRIVATE KEY, ENCRYPTED PRIVATE KEY) form");
+                $"{source} holds a \"{block.Type}\" block, which is not supported; use an RSA or EC key in PKCS#1 (RSA PRIVATE KEY), SEC1 (EC PRIVATE KEY) or PKCS#8 (PRIVATE KEY, ENCRYPTED PRIVATE KEY) form");
         bool encrypted = IsEncrypted(block);
         if (encrypted && string.IsNullOrEmpty(passphrase))
-            throw new ClientCertificateException($"private key file {path} is encrypted but no passphrase was given");
+            throw new ClientCertificateException($"{source} is encrypted but no passphrase was given");
 
-        AsymmetricKeyParameter key = Parse(block, path, encrypted ? passphrase : null);
+        AsymmetricKeyParameter key = Parse(block, source, encrypted ? passphrase : null);
         return key switch
         {
             RsaPrivateCrtKeyParameters => Import(key, RSA.Create()),
             ECPrivateKeyParameters => Import(key, ECDsa.Create()),
             _ => throw new ClientCertificateException(
-                $"private key file {path} holds a {Describe(key)} key, which is not supported; use an RSA or EC (ECDSA) key"),
+                $"{source} holds a {Describe(key)} key, which is not supported; use an RSA or EC (ECDSA) key"),
         };
     }
 
-    private static AsymmetricKeyParameter Parse(PemObject block, string path, string? passphrase)
+    private static AsymmetricKeyParameter Parse(PemObject block, string source, string? passphrase)
     {
         // The OpenSSL reader does the decryption (PBES1/PBES2 and the legacy DEK-Info headers); it takes PEM text.
         var text = new StringWriter();
@@ -59,18 +59,18 @@ internal static class PemPrivateKey
             {
                 AsymmetricCipherKeyPair pair => pair.Private,
                 AsymmetricKeyParameter { IsPrivate: true } single => single,
-                _ => throw new ClientCertificateException($"private key file {path}: the \"{block.Type}\" block holds no private key"),
+                _ => throw new ClientCertificateException($"{source}: the \"{block.Type}\" block holds no private key"),
             };
         }
         catch (ClientCertificateException) { throw; }
         catch (Exception e) when (passphrase is not null)
         {
             // A wrong passphrase shows up as a padding or ASN.1 error after decryption; both mean the same to a user.
-            throw new ClientCertificateException($"private key file {path} could not be decrypted: wrong passphrase", e);
+            throw new ClientCertificateException($"{source} could not be decrypted: wrong passphrase", e);
         }
         catch (Exception e)
         {
-            throw new ClientCertificateException($"private key file {path}: the \"{block.Type}\" block cannot be parsed ({e.GetType().Name})", e);
+            throw new ClientCertificateException($"{source}: the \"{block.Type}\" block cannot be parsed ({e.GetType().Name})", e);
         }
         finally
         {

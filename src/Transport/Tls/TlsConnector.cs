@@ -15,27 +15,21 @@ public sealed class TlsConnector : IDisposable
 
     /// <summary>Reads the files that <paramref name="options"/> names.</summary>
     /// <exception cref="ClientCertificateException">The client certificate or key cannot be used (see
-    /// <see cref="PemClientCertificate.Load"/>), or only one of the two paths is set.</exception>
+    /// <see cref="PemClientCertificate.Load(TlsOptions)"/>), or only one of the two paths is set.</exception>
     /// <exception cref="TlsConfigurationException">The root CA file is missing, unreadable or holds no certificate.</exception>
     public TlsConnector(TlsOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         Options = options;
-        if (options.RootCaPath is { } rootCaPath) _roots = LoadRoots(rootCaPath);
-        if (options.ClientCertificatePath is null != options.PrivateKeyPath is null)
-        {
-            DisposeRoots();
-            throw new ClientCertificateException(options.ClientCertificatePath is null
-                ? $"a private key file ({options.PrivateKeyPath}) was given without a client certificate file"
-                : $"a client certificate file ({options.ClientCertificatePath}) was given without its private key file");
-        }
-        if (options.ClientCertificatePath is { } certificatePath)
+        if (options.RootCaPath is { } rootCaPath) _roots = LoadRoots(PemFile.ReadText(rootCaPath, "root CA file", static (m, e) => new TlsConfigurationException(m, e)), $"root CA file {rootCaPath}");
+        else if (options.RootCaPem is { } rootCaPem) _roots = LoadRoots(rootCaPem, "inline root CA");
+        if (options.HasClientCertificate)
         {
             try
             {
-                ClientCertificate = PemClientCertificate.Load(certificatePath, options.PrivateKeyPath!, options.PrivateKeyPassphrase);
+                ClientCertificate = options.LoadClientCertificate();
                 // offline: the chain comes from the file; never fetch missing intermediates over the network.
-                _clientContext = SslStreamCertificateContext.Create(ClientCertificate.Certificate, ClientCertificate.Chain, offline: true);
+                _clientContext = SslStreamCertificateContext.Create(ClientCertificate!.Certificate, ClientCertificate.Chain, offline: true);
             }
             catch
             {
@@ -112,6 +106,8 @@ public sealed class TlsConnector : IDisposable
             RemoteCertificateValidationCallback = check.Validate,
             CertificateRevocationCheckMode = Options.CheckCertificateRevocation ? X509RevocationMode.Online : X509RevocationMode.NoCheck,
             ClientCertificateContext = _clientContext,
+            EnabledSslProtocols = Options.EnabledProtocols,
+            AllowRenegotiation = Options.AllowRenegotiation,
         };
         if (_roots is not null)
         {
@@ -144,10 +140,8 @@ public sealed class TlsConnector : IDisposable
         return new TlsHandshakeException($"TLS handshake with {host} failed: {reason}{hint}", TlsFailure.HandshakeFailed, innerException: e);
     }
 
-    private static X509Certificate2Collection LoadRoots(string path)
+    private static X509Certificate2Collection LoadRoots(string text, string source)
     {
-        const string Role = "root CA file";
-        string text = PemFile.ReadText(path, Role, static (m, e) => new TlsConfigurationException(m, e));
         var roots = new X509Certificate2Collection();
         try
         {
@@ -155,10 +149,10 @@ public sealed class TlsConnector : IDisposable
         }
         catch (CryptographicException e)
         {
-            throw new TlsConfigurationException($"{Role} {path} holds a certificate that cannot be read ({e.Message})", e);
+            throw new TlsConfigurationException($"{source} holds a certificate that cannot be read ({e.Message})", e);
         }
         if (roots.Count == 0)
-            throw new TlsConfigurationException($"{Role} {path} holds no certificate (expected -----BEGIN CERTIFICATE-----)");
+            throw new TlsConfigurationException($"{source} holds no certificate (expected -----BEGIN CERTIFICATE-----)");
         return roots;
     }
 }

@@ -6,8 +6,9 @@ namespace ZeroDepMqtt.Interop.Tests.Brokers;
 
 /// <summary>aedes 1.2.0 as a child process (<c>node aedes/aedes-broker.js PORT [USER PASSWORD]</c>) with aedes' default
 /// in-memory persistence. Stopped by process id with SIGTERM; its stdin is a pipe from this process, so it also exits
-/// when this process dies. With <paramref name="webSocket"/>, it serves MQTT over WebSocket (the npm <c>ws</c> package) instead of TCP.</summary>
-public sealed class AedesBroker(BrokerCredentials? credentials, AedesWebSocket? webSocket = null) : IBrokerUnderTest
+/// when this process dies. With <paramref name="webSocket"/>, it serves MQTT over WebSocket (the npm <c>ws</c> package) instead of TCP.
+/// <paramref name="environment"/> adds variables the script reads (<c>AEDES_SAS_KEY</c>: check Azure SAS tokens).</summary>
+public sealed class AedesBroker(BrokerCredentials? credentials, AedesWebSocket? webSocket = null, IReadOnlyDictionary<string, string>? environment = null) : IBrokerUnderTest
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
     private const int StartAttempts = 5;
@@ -83,6 +84,7 @@ public sealed class AedesBroker(BrokerCredentials? credentials, AedesWebSocket? 
             RedirectStandardError = true,
         };
         info.ArgumentList.Add(AedesInstall.Script);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         if (webSocket is not null)
         {
             info.Environment["AEDES_WS_PATH"] = webSocket.Path;

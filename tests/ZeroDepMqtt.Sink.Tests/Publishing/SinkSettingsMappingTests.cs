@@ -59,14 +59,18 @@ public sealed class SinkSettingsMappingTests(TestFiles files) : IClassFixture<Te
     }
 
     [Theory]
-    [InlineData("ssl://xyz-ats.iot.us-east-1.amazonaws.com:443", true)]
-    [InlineData("ssl://xyz-ats.iot.us-east-1.amazonaws.com:8883", false)]
-    [InlineData("ssl://example.com:443", false)]
-    public void Aws_iot_on_port_443_asks_for_its_alpn_protocol(string server, bool alpn)
+    [InlineData("ssl://xyz-ats.iot.us-east-1.amazonaws.com:443", "", null)]
+    [InlineData("ssl://xyz-ats.iot.us-east-1.amazonaws.com:443", ", \"username\": \"u?x-amz-customauthorizer-name=a\"", "mqtt")]
+    [InlineData("ssl://xyz-ats.iot.us-east-1.amazonaws.com:8883", ", \"username\": \"u\"", null)]
+    [InlineData("ssl://example.com:443", ", \"username\": \"u\"", null)]
+    [InlineData("ssl://xyz-ats.iot.us-east-1.amazonaws.com:443", ", \"username\": \"u\", \"alpn\": [\"x-amzn-mqtt-ca\", \"h2\"]", "x-amzn-mqtt-ca,h2")]
+    [InlineData("ssl://example.com:8883", ", \"alpn\": [\"mqtt\"]", "mqtt")]
+    public void Alpn_is_the_alpn_option_or_what_Transport_decides_for_aws_iot_on_443(string server, string extra, string? expected)
     {
-        var options = SinkSettingsMapping.ToClientOptions(Settings($$"""{"server": "{{server}}", "topic": "t", "insecureSkipVerify": true}"""), new());
-        if (alpn) Assert.Equal(["x-amzn-mqtt-ca"], options.Tls!.ApplicationProtocols);
-        else Assert.Null(options.Tls!.ApplicationProtocols);
+        var options = SinkSettingsMapping.ToClientOptions(Settings($$"""{"server": "{{server}}", "topic": "t", "insecureSkipVerify": true{{extra}}}"""), new());
+        // The sink passes the alpn option through (null without it); AWS's rule has one owner, Transport's AwsIotAlpn.
+        var offered = ZeroDepMqtt.Transport.Tls.AwsIotAlpn.For(options.Broker, options.Tls!, options.UserName);
+        Assert.Equal(expected, offered is null ? null : string.Join(",", offered));
         Assert.True(options.Tls!.InsecureSkipVerify);
     }
 }

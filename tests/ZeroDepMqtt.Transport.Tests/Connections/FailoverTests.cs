@@ -68,4 +68,48 @@ public sealed class FailoverTests(ITestOutputHelper output)
         // Attempts 1..4 alternate 1, 2, 1, 2: the fourth (the last) was on the second address.
         Assert.StartsWith("gave up after 4 failed connection attempt(s) to tcp://127.0.0.1:2", e.Message);
     }
+
+    [Fact]
+    public async Task The_backoff_grows_per_round_of_the_list_not_per_address_tried()
+    {
+        // Three dead addresses, a 1 s initial delay: rounds 1, 2, 3 wait at most 1, 2, 4 s. Counted per attempt (3, 6, 9)
+        // the ceilings would be 4, 32 and 256 s. The fake clock records every timer the client arms; the connect timeout
+        // is an hour, so any shorter timer is a backoff delay.
+        var time = new RecordingTimeProvider();
+        var options = new MqttClientOptions
+        {
+            Broker = Dead,
+            AlternateBrokers = [new BrokerAddress("127.0.0.1", 2, useTls: false), new BrokerAddress("127.0.0.1", 3, useTls: false)],
+            ClientId = TestClients.Id("fo-round"),
+            ConnectTimeout = TimeSpan.FromHours(1),
+            TimeProvider = time,
+            Reconnect = new ReconnectOptions { MaxAttempts = 12, InitialDelay = TimeSpan.FromSeconds(1), MaxDelay = TimeSpan.FromHours(1) },
+        };
+        await using var client = new MqttClient(options);
+        var connect = client.ConnectAsync().AsTask();
+        var delays = new List<TimeSpan>();
+        for (int round = 0; round < 3; round++)
+        {
+            var delay = await time.NextBackoff.Task.Within(Timeout, $"the backoff after round {round + 1}");
+            time.NextBackoff = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
+            delays.Add(delay);
+            time.Advance(delay);
+        }
+        output.WriteLine(string.Join(", ", delays.Select(d => $"{d.TotalMilliseconds:0} ms")));
+        for (int round = 0; round < 3; round++)
+            Assert.InRange(delays[round], TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1 << round));
+        client.Abort(new InvalidOperationException("test over"));
+        await Assert.ThrowsAnyAsync<Exception>(() => connect.Within(Timeout, "ConnectAsync ended"));
+    }
+
+    private sealed class RecordingTimeProvider : Microsoft.Extensions.Time.Testing.FakeTimeProvider
+    {
+        public TaskCompletionSource<TimeSpan> NextBackoff = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            if (dueTime > TimeSpan.Zero && dueTime < TimeSpan.FromMinutes(30)) Volatile.Read(ref NextBackoff).TrySetResult(dueTime);
+            return base.CreateTimer(callback, state, dueTime, period);
+        }
+    }
 }
