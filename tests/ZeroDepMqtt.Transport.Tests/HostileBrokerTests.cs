@@ -40,7 +40,8 @@ public sealed class HostileBrokerTests(ITestOutputHelper output) : IDisposable
     public async Task CONNECT_goes_first_and_alone_until_CONNACK_even_with_publishes_queued()
     {
         await using var broker = new ScriptedBroker();
-        await using var client = new MqttClient(Options(broker, "hostile-order") with { KeepAliveSeconds = 1 });
+        // ConnectTimeout well past the 1.2 s look below: a cold, loaded start must not turn the late CONNACK into a timeout.
+        await using var client = new MqttClient(Options(broker, "hostile-order") with { KeepAliveSeconds = 1, ConnectTimeout = TimeSpan.FromSeconds(30) });
         // Accepted before any connection exists: they wait in the queue.
         var early = client.PublishAsync("t", "q"u8.ToArray(), QualityOfService.AtLeastOnce).AsTask();
         var early0 = client.PublishAsync("t", "z"u8.ToArray()).AsTask();
