@@ -34,10 +34,11 @@ internal sealed class NullBroker : IDisposable
 
     public static NullBroker Start() => new();
 
-    /// <summary>Counts the PUBLISH packets to <paramref name="topic"/> from now on (until the next call).</summary>
-    public ArrivalTally Track(string topic)
+    /// <summary>Counts the PUBLISH packets to <paramref name="topic"/> (with <paramref name="andBelow"/>, also to every
+    /// topic under <c>topic/</c>: a dynamic topic's many) from now on (until the next call).</summary>
+    public ArrivalTally Track(string topic, bool andBelow = false)
     {
-        var tally = new ArrivalTally(Encoding.UTF8.GetBytes(topic));
+        var tally = new ArrivalTally(Encoding.UTF8.GetBytes(topic), andBelow);
         _tracked = tally;
         return tally;
     }
@@ -86,7 +87,7 @@ internal sealed class NullBroker : IDisposable
                         {
                             int qos = (header >> 1) & 3;
                             int topicLength = BinaryPrimitives.ReadUInt16BigEndian(body);
-                            if (tally is not null && body.Slice(2, topicLength).SequenceEqual(tally.Topic))
+                            if (tally is not null && tally.Matches(body.Slice(2, topicLength)))
                             {
                                 counted++;
                                 lastPayload = bodyLength - 2 - topicLength - (qos > 0 ? 2 : 0);
@@ -186,7 +187,7 @@ internal sealed class NullBroker : IDisposable
 /// The PUBLISH packets of one topic that a broker counted, per connection: how many, the time of the read that held
 /// the first and of the one that held the last, and how many the first read held (they arrived before its time).
 /// </summary>
-internal sealed class ArrivalTally(byte[] topic) : IArrivals
+internal sealed class ArrivalTally(byte[] topic, bool andBelow = false) : IArrivals
 {
     private readonly object _gate = new();
     private readonly Dictionary<string, (long Count, long First, long FirstBatch, long Last)> _connections = [];
@@ -194,6 +195,10 @@ internal sealed class ArrivalTally(byte[] topic) : IArrivals
     private int _lastPayloadLength = -1;
 
     public byte[] Topic { get; } = topic;
+
+    /// <summary>True when a PUBLISH to <paramref name="name"/> is one this tally counts.</summary>
+    public bool Matches(ReadOnlySpan<byte> name) => name.SequenceEqual(Topic)
+        || (andBelow && name.Length > Topic.Length && name.StartsWith(Topic) && name[Topic.Length] == '/');
     public long Count => Interlocked.Read(ref _count);
     public int LastPayloadLength => Volatile.Read(ref _lastPayloadLength);
 

@@ -8,8 +8,24 @@ internal enum Publisher { Ours, Zdmqtt, MqttNet, MosquittoPub, Raw }
 internal enum BrokerKind { Mosquitto, Null }
 
 /// <summary>One line of the table: a publisher, its mode, a QoS and payload size, and how many messages a run sends.</summary>
-internal sealed record Row(Publisher Publisher, QualityOfService QoS, int Size, int Window, int Count, string Label, BrokerKind Broker = BrokerKind.Mosquitto)
+internal sealed record Row(Publisher Publisher, QualityOfService QoS, int Size, int Window, int Count, string Label, BrokerKind Broker = BrokerKind.Mosquitto, bool Shaped = false)
 {
+    /// <summary>
+    /// A <see cref="Shaped"/> row's input line (exactly <see cref="Size"/> bytes of JSON: 16 devices in turn) and what
+    /// `fields` leaves of it, the payload that arrives. The plain `zdmqtt publish` row sends lines of the same size as
+    /// they are, so the two rows' CPU per message compare issue 14's shaped path with the plain one.
+    /// </summary>
+    public static (string Line, int Published) ShapedLine(int size, int i)
+    {
+        string kept = $"{{\"device\":\"d{i % 16:00}\",\"t\":21.5,\"h\":40.25";
+        string line = kept + ",\"pad\":\"" ;
+        line += new string('x', Math.Max(0, size - line.Length - 2)) + "\"}";
+        return (line, kept.Length + 1);
+    }
+
+    /// <summary>The payload size that arrives.</summary>
+    public int ArrivingSize => Shaped ? ShapedLine(Size, 0).Published : Size;
+
     public string Group => (Broker == BrokerKind.Null ? "null/" : "") + $"qos{(int)QoS}/{SizeName(Size)}";
     public string Id => $"{Group}/{Label}";
 
@@ -52,6 +68,7 @@ internal sealed record Row(Publisher Publisher, QualityOfService QoS, int Size, 
                 foreach (int w in o.Windows) rows.Add(new Row(Publisher.Ours, qos, size, w, ours, $"ours w{w}", BrokerKind.Null));
             }
             rows.Add(new Row(Publisher.Zdmqtt, qos, size, 0, ours, "zdmqtt publish", BrokerKind.Null));
+            rows.Add(new Row(Publisher.Zdmqtt, qos, size, 0, ours, "zdmqtt shaped", BrokerKind.Null, Shaped: true));
             rows.Add(new Row(Publisher.MqttNet, qos, size, 256, mqttnet, "MQTTnet w256", BrokerKind.Null));
             rows.Add(new Row(Publisher.MosquittoPub, qos, size, 0, qos == QualityOfService.AtMostOnce ? Scaled(1_000_000, o.Scale) : Math.Min(Scaled(60_000, o.Scale), 60_000), "mosquitto_pub -l", BrokerKind.Null));
             rows.Add(new Row(Publisher.Raw, qos, size, q == 0 ? 0 : 32_768, raw, q == 0 ? "raw ceiling" : "raw ceiling w32768", BrokerKind.Null));

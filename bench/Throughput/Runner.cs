@@ -24,7 +24,7 @@ internal sealed class Runner(MosquittoBroker? mosquitto, NullBroker? nullBroker,
     {
         string topic = $"bench/{Environment.ProcessId}/{Interlocked.Increment(ref _runs)}";
         int port = row.Broker == BrokerKind.Null ? nullBroker!.Port : mosquitto!.Port;
-        using IArrivals subscriber = row.Broker == BrokerKind.Null ? nullBroker!.Track(topic) : CountingSubscriber.Start(port, topic, row.QoS);
+        using IArrivals subscriber = row.Broker == BrokerKind.Null ? nullBroker!.Track(topic, andBelow: row.Shaped) : CountingSubscriber.Start(port, topic, row.QoS);
         var brokerCpu = OwnCpu();
         var result = row.Publisher switch
         {
@@ -68,9 +68,11 @@ internal sealed class Runner(MosquittoBroker? mosquitto, NullBroker? nullBroker,
     {
         if (zdmqtt is null) return RunResult.Failed("n/a (zdmqtt publish not built)");
         var config = Path.Combine(workDir, $"zdmqtt-{_runs}.json");
+        // Shaped: issue 14's case, a dynamic topic (one per device) and `fields` on each 64-byte JSON line.
+        string shaping = row.Shaped ? $$""", "fields": ["device", "t", "h"]""" : "";
         File.WriteAllText(config, $$"""
-            {"server": "tcp://127.0.0.1:{{port}}", "topic": "{{topic}}", "qos": {{(int)row.QoS}},
-             "protocolVersion": "3.1.1", "clientId": "bench-zdmqtt"}
+            {"server": "tcp://127.0.0.1:{{port}}", "topic": "{{topic}}{{(row.Shaped ? "/{{.device}}" : "")}}", "qos": {{(int)row.QoS}},
+             "protocolVersion": "3.1.1", "clientId": "bench-zdmqtt"{{shaping}}}
             """);
         return RunExternal(row, subscriber, zdmqtt.Path, ["publish", "--config", config, "--input", Input(row)], stdinFile: null);
     }
@@ -100,7 +102,7 @@ internal sealed class Runner(MosquittoBroker? mosquitto, NullBroker? nullBroker,
     {
         if (subscriber.Count < row.Count) return $"LOST {row.Count - subscriber.Count} of {row.Count}";
         if (subscriber.Count > row.Count) return $"{subscriber.Count - row.Count} extra (duplicates)";
-        if (subscriber.LastPayloadLength != row.Size) return $"payload {subscriber.LastPayloadLength} B arrived, {row.Size} B sent";
+        if (subscriber.LastPayloadLength != row.ArrivingSize) return $"payload {subscriber.LastPayloadLength} B arrived, {row.ArrivingSize} B expected";
         return null;
     }
 
@@ -145,14 +147,19 @@ internal sealed class Runner(MosquittoBroker? mosquitto, NullBroker? nullBroker,
     /// <summary>A file of <see cref="Row.Count"/> lines, each a payload of <see cref="Row.Size"/> bytes, for the CLI tools.</summary>
     private string Input(Row row)
     {
-        if (_inputs.TryGetValue((row.Size, row.Count), out var path)) return path;
-        path = Path.Combine(workDir, $"lines-{row.Size}-{row.Count}.txt");
+        int key = row.Shaped ? -row.Size : row.Size;
+        if (_inputs.TryGetValue((key, row.Count), out var path)) return path;
+        path = Path.Combine(workDir, $"lines-{(row.Shaped ? "json-" : "")}{row.Size}-{row.Count}.txt");
         var line = new WorkerArgs("", 0, "", QualityOfService.AtMostOnce, row.Size, 0, 0, 0).Payload();
         using (var f = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
         {
-            for (int i = 0; i < row.Count; i++) { f.Write(line); f.WriteByte((byte)'\n'); }
+            for (int i = 0; i < row.Count; i++)
+            {
+                f.Write(row.Shaped ? System.Text.Encoding.UTF8.GetBytes(Row.ShapedLine(row.Size, i).Line) : line);
+                f.WriteByte((byte)'\n');
+            }
         }
-        _inputs[(row.Size, row.Count)] = path;
+        _inputs[(key, row.Count)] = path;
         return path;
     }
 
