@@ -73,6 +73,13 @@ public sealed class PublishVerb : IVerb
         var giveUpAfter = GiveUpAfter(reader.Value("--give-up-after"));
         string? input = reader.Value("--input");
         bool progress = reader.Flag("--progress") || console.ErrorIsTerminal;
+        if ((input is null || input == "-") && console.InputClosed)
+        {
+            // Checked before anything connects: reading descriptor 0 now would read one of the runtime's own pipes.
+            console.Error.WriteLine("zdmqtt: standard input is closed (started with <&-), so there are no lines to read; "
+                + "give --input FILE, or --input /dev/null to publish nothing (e.g. to send what the cache holds)");
+            return ExitCode.Failure;
+        }
 
         var settings = ConfigReport.Load(path, console, console.Error);
         if (settings is null) return ExitCode.ConfigurationError;
