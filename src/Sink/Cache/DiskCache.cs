@@ -213,8 +213,9 @@ internal sealed class DiskCache
             catch (IOException e)
             {
                 // Nothing of this batch is in the log: its publishes fail, and the sink keeps going (space may come back).
+                string what = IsDiskFull(e) ? $"cache disk full: cannot write the cache in {_settings.Directory}" : $"cannot write the cache in {_settings.Directory}";
                 released.TrySetException(new MqttSinkException(SinkErrorKind.CacheFailure,
-                    $"cannot write the cache in {_settings.Directory}: {e.Message}; these messages were not accepted", e));
+                    $"{what}: {e.Message}; these messages were not accepted (the ones accepted before are kept; writing goes on when there is room)", e));
                 return;
             }
             if (_settings.Sync == CacheSyncMode.Always)
@@ -254,6 +255,12 @@ internal sealed class DiskCache
         }
         released.TrySetResult();
     }
+
+    // ENOSPC (28 on Linux and macOS: .NET puts the errno in HResult) or EDQUOT (a quota: 122 on Linux, 69 on
+    // macOS); on Windows ERROR_DISK_FULL and ERROR_HANDLE_DISK_FULL.
+    private static bool IsDiskFull(IOException e)
+        => e.HResult == 28 || e.HResult == (OperatingSystem.IsMacOS() ? 69 : 122)
+        || e.HResult == unchecked((int)0x80070070) || e.HResult == unchecked((int)0x80070027);
 
     private void SignalReadable()
     {
