@@ -9,8 +9,8 @@ namespace ZeroDepMqtt.Benchmarks;
 /// <c>dotnet run -c Release --project bench/ZeroDepMqtt.Benchmarks -- cache [DIR]</c>: the disk cache alone (no
 /// broker, no client: what a spool with the broker down does), in a scratch directory under DIR (default: the system
 /// temp directory; give a directory on the disk the cache would use, fsync on tmpfs costs nothing).
-/// 1. <c>cacheSync: always</c>: 200,000 accepts of 32-byte payloads, up to 10,000 outstanding (zdmqtt publish's
-///    window): accepts/s, fsyncs/s, records per fsync (group commit), bytes allocated per accepted message (all
+/// 1. <c>cacheSync: always</c>: accepts of 32-byte payloads with 1, 256 and 10,000 outstanding (10,000: zdmqtt
+///    publish's window): accepts/s, fsyncs/s, records per fsync (group commit), bytes allocated per accepted message (all
 ///    threads, the committer's included).
 /// 2. Start-up with 1,000,000 pending messages: the log is filled (cacheSync none, to save time), closed, and opened
 ///    again three times; each open reads and checks every record (recovery), as <c>MqttSink.StartAsync</c> does.
@@ -22,7 +22,10 @@ public static class CacheCheck
         string dir = Path.Combine(root ?? Path.GetTempPath(), $"zdmqtt-cache-check-{Environment.ProcessId}");
         try
         {
-            SyncAlways(Path.Combine(dir, "always"));
+            // One at a time (each accept waits for its own fsync), the client's in-flight window, zdmqtt's window.
+            SyncAlways(Path.Combine(dir, "always-1"), 2_000, 1);
+            SyncAlways(Path.Combine(dir, "always-256"), 100_000, 256);
+            SyncAlways(Path.Combine(dir, "always-10000"), 200_000, 10_000);
             StartUp(Path.Combine(dir, "startup"), 1_000_000);
         }
         finally
@@ -41,9 +44,8 @@ public static class CacheCheck
         FullPolicy = CacheFullPolicy.Block,
     };
 
-    private static void SyncAlways(string dir)
+    private static void SyncAlways(string dir, int n, int window)
     {
-        const int n = 200_000, window = 10_000;
         var payload = new byte[32];
         // Warm-up round (JIT tiers), then the measured one in a fresh directory.
         for (int round = 0; round < 2; round++)
@@ -66,7 +68,7 @@ public static class CacheCheck
             if (round == 0) continue;
             double seconds = clock.Elapsed.TotalSeconds;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"cacheSync always: {n} accepts in {seconds:0.00} s = {n / seconds:0} msg/s; {fsyncs} fsyncs = {fsyncs / seconds:0} fsyncs/s, "
+                $"cacheSync always, {window} outstanding: {n} accepts in {seconds:0.00} s = {n / seconds:0} msg/s; {fsyncs} fsyncs = {fsyncs / seconds:0} fsyncs/s, "
                 + $"{records / (double)Math.Max(1, fsyncs):0.0} records per fsync; {allocated / (double)n:0.0} B allocated per accepted message (all threads)"));
         }
     }
