@@ -204,7 +204,7 @@ public sealed class PublishVerb : IVerb
 
         if (completion.CacheDirectory is not null && completion.Cached > 0)
             return CachedSummary(completion, window, $"\"{sink.Settings.Topic}\" at QoS {(int)sink.Settings.Qos}",
-                completion.Reason ?? window.FirstError ?? "the connection was lost before a clean DISCONNECT", console);
+                completion.Reason ?? window.FirstError ?? "the connection was lost before a clean DISCONNECT", sink.Settings.Cache?.FullPolicy, console);
         if (sink.Recovered > 0) console.Error.WriteLine($"zdmqtt: {sink.Recovered} message(s) left in the cache by an earlier run were sent first");
         var summary = new PublishSummary(sink.Settings, completion, window.Added, inputEnded, inputError, window.FirstError, Stopwatch.GetElapsedTime(started),
             sink.Settings.ShapesMessages ? 0 : null);
@@ -228,12 +228,13 @@ public sealed class PublishVerb : IVerb
     }
 
     // With the disk cache, what was not delivered is kept, not lost: say how much and where, and that a later run sends it.
-    private static ExitCode CachedSummary(SinkCompletion completion, PublishWindow window, string topic, string reason, CliConsole console)
+    private static ExitCode CachedSummary(SinkCompletion completion, PublishWindow window, string topic, string reason, CacheFullPolicy? policy, CliConsole console)
     {
         console.Error.WriteLine($"zdmqtt: {completion.Sent} message(s) accepted into the cache, {completion.Acknowledged} delivered to {topic}; "
             + $"{completion.Cached} kept in the cache {completion.CacheDirectory} for a later run ({reason})");
         if (window.Failed > 0) console.Error.WriteLine($"zdmqtt: {window.Failed} message(s) not accepted: {window.FirstError}");
-        if (completion.Dropped > 0) console.Error.WriteLine($"zdmqtt: {completion.Dropped} message(s) dropped: the cache was full (cacheFullPolicy \"dropNewest\")");
+        if (completion.Dropped > 0)
+            console.Error.WriteLine($"zdmqtt: {completion.Dropped} message(s) dropped: the cache was full (cacheFullPolicy \"{(policy == CacheFullPolicy.DropOldest ? "dropOldest" : "dropNewest")}\")");
         return completion.ErrorKind is SinkErrorKind.Unreachable or SinkErrorKind.Refused or SinkErrorKind.TlsFailure ? ExitCode.ConnectionFailed : ExitCode.Failure;
     }
 

@@ -136,11 +136,9 @@ internal static class CacheChecks
             case "block": return CacheFullPolicy.Block;
             case "dropNewest": return CacheFullPolicy.DropNewest;
             case "fail": return CacheFullPolicy.Fail;
-            case "dropOldest":
-                p.Error(N.CacheFullPolicy, "\"dropOldest\" is not supported yet; expected \"block\", \"dropNewest\" or \"fail\"");
-                return null;
+            case "dropOldest": return CacheFullPolicy.DropOldest;
             default:
-                p.Error(N.CacheFullPolicy, $"{JsonText.Quote(text)} is not a policy; expected \"block\", \"dropNewest\" or \"fail\"");
+                p.Error(N.CacheFullPolicy, $"{JsonText.Quote(text)} is not a policy; expected \"block\", \"dropOldest\", \"dropNewest\" or \"fail\"");
                 return null;
         }
     }

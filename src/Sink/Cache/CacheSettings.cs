@@ -25,6 +25,11 @@ public enum CacheFullPolicy
 
     /// <summary>The publish fails with <see cref="SinkErrorKind.CacheFull"/>.</summary>
     Fail,
+
+    /// <summary>Give up the oldest message not yet delivered to keep the new one (eKuiper's behaviour when its disk
+    /// cache is full); counted in <see cref="SinkCompletion.Dropped"/>. One already sent may still arrive; it is
+    /// counted as dropped, not delivered. A crash before the drop is on disk brings the dropped message back.</summary>
+    DropOldest,
 }
 
 /// <summary>The resolved disk-cache options (<c>enableCache: true</c>).</summary>

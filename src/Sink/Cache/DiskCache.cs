@@ -57,7 +57,7 @@ internal sealed class DiskCache
     /// <summary>Messages delivered by this run (including ones left by an earlier run).</summary>
     public long Delivered => Interlocked.Read(ref _delivered);
 
-    /// <summary>Messages not kept because the cache was full (dropNewest).</summary>
+    /// <summary>Messages not kept because the cache was full (dropNewest: the new one, dropOldest: the oldest pending).</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
     /// <summary>Messages in the cache not yet delivered.</summary>
@@ -134,6 +134,15 @@ internal sealed class DiskCache
                 {
                     case CacheFullPolicy.Block: return AcceptWhenRoomAsync(payload, cancellationToken);
                     case CacheFullPolicy.DropNewest: _dropped++; return ValueTask.CompletedTask;
+                    case CacheFullPolicy.DropOldest when _log.DropOldest():
+                        // Room for this one: the oldest pending message is given up (counted, reported).
+                        _dropped++;
+                        break;
+                    case CacheFullPolicy.DropOldest:
+                        // Everything pending still waits for its group commit, so nothing can be dropped yet: accept
+                        // this one in order and drop once that commit is done (PayOwedDropsLocked). The cache then
+                        // holds more than maxDiskCache messages for at most one group commit.
+                        break;
                     default:
                         return ValueTask.FromException(new MqttSinkException(SinkErrorKind.CacheFull,
                             $"the cache holds maxDiskCache ({_settings.MaxDiskMessages}) messages; message not accepted (cacheFullPolicy \"fail\")"));
@@ -226,6 +235,7 @@ internal sealed class DiskCache
             {
                 // Accepted once written; the fsync (interval, or the final one at stop) only narrows what a power cut loses.
                 _log.Commit(_log.Written);
+                PayOwedDropsLocked();
                 SignalReadable();
                 if (force || syncDue) work = _log.TakeSyncWork();
                 else if (_settings.Sync == CacheSyncMode.None) _log.TakeSyncWork();
@@ -249,6 +259,7 @@ internal sealed class DiskCache
             lock (_gate)
             {
                 _log.Commit(work.Sequence);
+                PayOwedDropsLocked();
                 if (work.Files.Count > 0) { _fsyncs++; _syncedRecords += records; }
                 SignalReadable();
             }
@@ -261,6 +272,13 @@ internal sealed class DiskCache
     private static bool IsDiskFull(IOException e)
         => e.HResult == 28 || e.HResult == (OperatingSystem.IsMacOS() ? 69 : 122)
         || e.HResult == unchecked((int)0x80070070) || e.HResult == unchecked((int)0x80070027);
+
+    // dropOldest: drops the oldest pending messages while the cache holds more than maxDiskCache (accepted while
+    // nothing was committed to drop); under the lock.
+    private void PayOwedDropsLocked()
+    {
+        while (_settings.FullPolicy == CacheFullPolicy.DropOldest && _log.Pending > _settings.MaxDiskMessages && _log.DropOldest()) _dropped++;
+    }
 
     private void SignalReadable()
     {
@@ -354,8 +372,9 @@ internal sealed class DiskCache
                 {
                     lock (_gate)
                     {
+                        // A message dropOldest gave up while it was in flight is counted dropped, not delivered.
+                        if (item.Sequence > _log.AcknowledgedThrough) _delivered++;
                         _log.Acknowledge(item.Sequence);
-                        _delivered++;
                         SignalRoom();
                     }
                 }

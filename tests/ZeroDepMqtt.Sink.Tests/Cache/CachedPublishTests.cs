@@ -46,6 +46,34 @@ public sealed class CachedPublishTests(PlainMosquittoFixture fixture, TestFiles 
         });
     }
 
+    [Theory]
+    [InlineData("dropOldest", 201)]
+    [InlineData("dropNewest", 1)]
+    public async Task A_full_cache_drops_by_its_policy_counts_the_drops_and_keeps_order(string policy, int firstKept)
+    {
+        await output.OnFailureAsync(Broker, async () =>
+        {
+            string topic = $"cache/full/{policy}";
+            string cache = files.PathOf($"cache-full-{policy}");
+            string extra = $", \"maxDiskCache\": 100, \"memoryCacheThreshold\": 10, \"cacheFullPolicy\": \"{policy}\"";
+            files.Write($"full-down-{policy}.json", $$"""{"server": "tcp://127.0.0.1:{{UnusedPort()}}", "topic": "{{topic}}", "qos": 1, "clientId": "cache-full-{{policy}}", "enableCache": true, "cachePath": "{{cache}}"{{extra}}}""");
+            files.Write($"full-up-{policy}.json", $$"""{"server": "tcp://127.0.0.1:{{Broker.Port}}", "topic": "{{topic}}", "qos": 1, "clientId": "cache-full-{{policy}}", "enableCache": true, "cachePath": "{{cache}}"{{extra}}}""");
+            var lines = Enumerable.Range(1, 300).Select(i => $"m{i}").ToArray();
+
+            var first = await Zdmqtt.InProcessAsync(string.Join('\n', lines) + "\n", "publish", "-c", files.PathOf($"full-down-{policy}.json"), "--give-up-after", "1");
+            Assert.True(first.Code == 3, first.ToString());
+            Assert.Contains($"100 kept in the cache {cache}", first.Err);
+            Assert.Contains($"200 message(s) dropped: the cache was full (cacheFullPolicy \"{policy}\")", first.Err);
+
+            await using var sub = await MosquittoSub.StartAsync(Broker, topic, qos: 1);
+            var second = await Zdmqtt.InProcessAsync("", "publish", "-c", files.PathOf($"full-up-{policy}.json"), "--input", "/dev/null");
+            Assert.True(second.Code == 0, second.ToString());
+            var received = await sub.WaitForAsync(100, TimeSpan.FromSeconds(30));
+            // dropOldest keeps the newest 100, dropNewest the first 100: either way in order, with no gap.
+            Assert.Equal(lines.Skip(firstKept - 1).Take(100), received.Select(m => Encoding.UTF8.GetString(m.Payload)));
+        });
+    }
+
     [Fact]
     public async Task A_second_process_on_the_same_cache_gets_a_clear_error()
     {
