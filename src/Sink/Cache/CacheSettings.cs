@@ -55,6 +55,9 @@ public sealed record CacheSettings
     /// <summary>The topic for messages re-sent from a previous run, or null for the sink's topic (<c>resendDestination</c>).</summary>
     public string? ResendTopic { get; init; }
 
+    /// <summary>A boolean field set to true in re-sent JSON-object payloads, or null (<c>resendIndicatorField</c>).</summary>
+    public string? ResendIndicatorField { get; init; }
+
     /// <summary>When a message counts as accepted (<c>cacheSync</c>).</summary>
     public CacheSyncMode Sync { get; init; }
 

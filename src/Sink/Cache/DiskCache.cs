@@ -342,6 +342,12 @@ internal sealed class DiskCache
                 }
                 bool resent = seq <= _recoveredThrough;
                 if (resent && _settings.ResendInterval > TimeSpan.Zero) await Task.Delay(_settings.ResendInterval, _stopForwarding.Token).ConfigureAwait(false);
+                if (resent && _settings.ResendIndicatorField is { } field && ResendMarker.TryMark(buffer.AsSpan(0, length), field, out int marked) is { } markedBuffer)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = markedBuffer;
+                    length = marked;
+                }
                 var publish = client.PublishAsync(resent && resendTopic is { } alternate ? alternate : topic, buffer.AsMemory(0, length), qos, retain);
                 await window.Writer.WriteAsync(new InFlight(seq, publish, buffer), _stopForwarding.Token).ConfigureAwait(false);
             }

@@ -13,7 +13,6 @@ public sealed class CacheOptionsTests(TestFiles files) : IClassFixture<TestFiles
     [InlineData(", \"resendInterval\": -1", "resendInterval: -1 is out of range; expected an integer from 0 to 3600000")]
     [InlineData(", \"resendPriority\": -1", "resendPriority: -1 (live data first) is not supported")]
     [InlineData(", \"resendAlterQueue\": true", "resendAlterQueue: true is not supported")]
-    [InlineData(", \"resendIndicatorField\": \"resent\"", "resendIndicatorField: is not supported")]
     [InlineData(", \"resendDestination\": \"a/#\"", "resendDestination:")]
     [InlineData(", \"cacheSync\": \"sometimes\"", "cacheSync: \"sometimes\" is not a sync mode; expected \"always\", \"interval\" or \"none\"")]
     [InlineData(", \"cacheSyncIntervalMs\": 0", "cacheSyncIntervalMs: 0 is out of range")]

@@ -75,6 +75,30 @@ public sealed class CachedPublishTests(PlainMosquittoFixture fixture, TestFiles 
     }
 
     [Fact]
+    public async Task ResendIndicatorField_marks_re_sent_json_objects_and_leaves_everything_else_as_it_is()
+    {
+        await output.OnFailureAsync(Broker, async () =>
+        {
+            const string topic = "cache/indicator";
+            string cache = files.PathOf("cache-indicator");
+            const string extra = ", \"resendIndicatorField\": \"resent\"";
+            files.Write("indicator-down.json", $$"""{"server": "tcp://127.0.0.1:{{UnusedPort()}}", "topic": "{{topic}}", "qos": 1, "clientId": "cache-indicator", "enableCache": true, "cachePath": "{{cache}}"{{extra}}}""");
+            files.Write("indicator-up.json", $$"""{"server": "tcp://127.0.0.1:{{Broker.Port}}", "topic": "{{topic}}", "qos": 1, "clientId": "cache-indicator", "enableCache": true, "cachePath": "{{cache}}"{{extra}}}""");
+            string[] cached = ["{\"n\":1,\"t\":\"é\"}", "{\"n\":2,\"resent\":false}", "not json", "[1,2]"];
+            var first = await Zdmqtt.InProcessAsync(string.Join('\n', cached) + "\n", "publish", "-c", files.PathOf("indicator-down.json"), "--give-up-after", "1");
+            Assert.True(first.Code == 3, first.ToString());
+
+            await using var sub = await MosquittoSub.StartAsync(Broker, topic, qos: 1);
+            var second = await Zdmqtt.InProcessAsync("{\"n\":5}\n", "publish", "-c", files.PathOf("indicator-up.json"));
+            Assert.True(second.Code == 0, second.ToString());
+            var received = await sub.WaitForAsync(5, TimeSpan.FromSeconds(30));
+            // Re-sent objects marked (added or replaced), other re-sent payloads and the live message unchanged.
+            Assert.Equal(["{\"n\":1,\"t\":\"é\",\"resent\":true}", "{\"n\":2,\"resent\":true}", "not json", "[1,2]", "{\"n\":5}"],
+                received.Select(m => Encoding.UTF8.GetString(m.Payload)));
+        });
+    }
+
+    [Fact]
     public async Task A_second_process_on_the_same_cache_gets_a_clear_error()
     {
         string cache = files.PathOf("cache-locked");
