@@ -99,6 +99,27 @@ public sealed class CachedPublishTests(PlainMosquittoFixture fixture, TestFiles 
     }
 
     [Fact]
+    public async Task ResendDestination_sends_re_sent_messages_to_its_topic_and_live_ones_to_the_sink_topic()
+    {
+        await output.OnFailureAsync(Broker, async () =>
+        {
+            string cache = files.PathOf("cache-destination");
+            const string extra = ", \"resendDestination\": \"cache/dest/resent\"";
+            files.Write("dest-down.json", $$"""{"server": "tcp://127.0.0.1:{{UnusedPort()}}", "topic": "cache/dest/live", "qos": 1, "clientId": "cache-dest", "enableCache": true, "cachePath": "{{cache}}"{{extra}}}""");
+            files.Write("dest-up.json", $$"""{"server": "tcp://127.0.0.1:{{Broker.Port}}", "topic": "cache/dest/live", "qos": 1, "clientId": "cache-dest", "enableCache": true, "cachePath": "{{cache}}"{{extra}}}""");
+            var first = await Zdmqtt.InProcessAsync("c1\nc2\n", "publish", "-c", files.PathOf("dest-down.json"), "--give-up-after", "1");
+            Assert.True(first.Code == 3, first.ToString());
+
+            await using var sub = await MosquittoSub.StartAsync(Broker, "cache/dest/#", qos: 1);
+            var second = await Zdmqtt.InProcessAsync("l1\n", "publish", "-c", files.PathOf("dest-up.json"));
+            Assert.True(second.Code == 0, second.ToString());
+            var received = await sub.WaitForAsync(3, TimeSpan.FromSeconds(30));
+            Assert.Equal(["cache/dest/resent c1", "cache/dest/resent c2", "cache/dest/live l1"],
+                received.Select(m => $"{m.Topic} {Encoding.UTF8.GetString(m.Payload)}"));
+        });
+    }
+
+    [Fact]
     public async Task A_second_process_on_the_same_cache_gets_a_clear_error()
     {
         string cache = files.PathOf("cache-locked");
