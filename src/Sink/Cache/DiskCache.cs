@@ -128,11 +128,13 @@ internal sealed class DiskCache
         {
             if (_writeFault is { } fault) return ValueTask.FromException(fault);
             if (_closed) return ValueTask.FromException(new InvalidOperationException("the sink is completing or completed; it accepts no more messages"));
+            // Behind publishes already waiting for room, in arrival order: strict order holds while the cache is full.
+            if (_roomWaiters.Count > 0) return WaitForRoomLocked(payload, cancellationToken);
             if (_log.Pending >= _settings.MaxDiskMessages)
             {
                 switch (_settings.FullPolicy)
                 {
-                    case CacheFullPolicy.Block: return AcceptWhenRoomAsync(payload, cancellationToken);
+                    case CacheFullPolicy.Block: return WaitForRoomLocked(payload, cancellationToken);
                     case CacheFullPolicy.DropNewest: _dropped++; return ValueTask.CompletedTask;
                     case CacheFullPolicy.DropOldest when _log.DropOldest():
                         // Room for this one: the oldest pending message is given up (counted, reported).
@@ -163,20 +165,68 @@ internal sealed class DiskCache
         return new ValueTask(cancellationToken.CanBeCanceled ? committed.WaitAsync(cancellationToken) : committed);
     }
 
-    private async ValueTask AcceptWhenRoomAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    /// <summary>A publish waiting for room (cacheFullPolicy block); its result is the group commit it joined.</summary>
+    private sealed class RoomWaiter(ReadOnlyMemory<byte> payload) : TaskCompletionSource<Task>(TaskCreationOptions.RunContinuationsAsynchronously)
     {
-        while (true)
+        public ReadOnlyMemory<byte> Payload { get; } = payload;
+        public bool Done { get; set; }
+    }
+
+    private readonly Queue<RoomWaiter> _roomWaiters = new();
+
+    private ValueTask WaitForRoomLocked(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        var waiter = new RoomWaiter(payload);
+        _roomWaiters.Enqueue(waiter);
+        return AwaitRoomAsync(waiter, cancellationToken);
+    }
+
+    private async ValueTask AwaitRoomAsync(RoomWaiter waiter, CancellationToken cancellationToken)
+    {
+        Task committed;
+        using (cancellationToken.CanBeCanceled ? cancellationToken.Register(() => CancelWaiter(waiter, cancellationToken)) : default)
+            committed = await waiter.Task.ConfigureAwait(false);
+        await (cancellationToken.CanBeCanceled ? committed.WaitAsync(cancellationToken) : committed).ConfigureAwait(false);
+    }
+
+    // Cancelled while waiting: never appended, so the caller's buffer is free. Once appended it stays accepted.
+    private void CancelWaiter(RoomWaiter waiter, CancellationToken token)
+    {
+        lock (_gate)
         {
-            Task room;
-            lock (_gate)
-            {
-                if (_log.Pending < _settings.MaxDiskMessages || _closed || _writeFault is not null) break;
-                _roomWanted = true;
-                room = _room.Task;
-            }
-            await room.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (waiter.Done) return;
+            waiter.Done = true;
+            waiter.TrySetCanceled(token);
         }
-        await AcceptAsync(payload, cancellationToken).ConfigureAwait(false);
+    }
+
+    // Appends waiting publishes, oldest first, while there is room; fails them all once the cache stops accepting.
+    // Under the lock.
+    private void AdmitRoomWaitersLocked()
+    {
+        bool appended = false;
+        while (_roomWaiters.TryPeek(out var waiter))
+        {
+            if (waiter.Done) { _roomWaiters.Dequeue(); continue; }
+            Exception? refused = _writeFault ?? (_closed ? new InvalidOperationException("the sink is completing or completed; it accepts no more messages") : null);
+            if (refused is null && _log.Pending >= _settings.MaxDiskMessages) break;
+            _roomWaiters.Dequeue();
+            waiter.Done = true;
+            if (refused is not null) { waiter.TrySetException(refused); continue; }
+            try
+            {
+                _log.Append(waiter.Payload.Span);
+            }
+            catch (IOException e)
+            {
+                waiter.TrySetException(new MqttSinkException(SinkErrorKind.CacheFailure, e.Message, e));
+                continue;
+            }
+            _accepted++;
+            appended = true;
+            waiter.TrySetResult(_committed.Task);
+        }
+        if (appended) Wake();
     }
 
     private void Wake()
@@ -251,7 +301,7 @@ internal sealed class DiskCache
             {
                 // After a failed fsync the kernel may have dropped the pages: nothing written since can be trusted.
                 var fault = new MqttSinkException(SinkErrorKind.CacheFailure, $"fsync of the cache in {_settings.Directory} failed: {e.Message}", e);
-                lock (_gate) _writeFault = fault;
+                lock (_gate) { _writeFault = fault; AdmitRoomWaitersLocked(); }
                 released.TrySetException(fault);
                 return;
             }
@@ -381,6 +431,7 @@ internal sealed class DiskCache
                         // A message dropOldest gave up while it was in flight is counted dropped, not delivered.
                         if (item.Sequence > _log.AcknowledgedThrough) _delivered++;
                         _log.Acknowledge(item.Sequence);
+                        AdmitRoomWaitersLocked();
                         SignalRoom();
                     }
                 }
@@ -403,7 +454,7 @@ internal sealed class DiskCache
     /// for <paramref name="idle"/> (a long drain keeps going while it makes progress).</summary>
     public async ValueTask<bool> WaitDrainedAsync(TimeSpan idle)
     {
-        lock (_gate) _closed = true;
+        lock (_gate) { _closed = true; AdmitRoomWaitersLocked(); }
         Wake();
         long delivered = Delivered;
         long since = TimeProvider.System.GetTimestamp();
@@ -428,7 +479,7 @@ internal sealed class DiskCache
     /// and with <see cref="CacheSettings.CleanAtStop"/> deletes the cache files when nothing is pending.</summary>
     public async ValueTask CloseAsync()
     {
-        lock (_gate) _closed = true;
+        lock (_gate) { _closed = true; AdmitRoomWaitersLocked(); }
         _stopForwarding.Cancel();
         if (_forwarder is not null) await _forwarder.ConfigureAwait(false);
         _stopCommitter.Cancel();

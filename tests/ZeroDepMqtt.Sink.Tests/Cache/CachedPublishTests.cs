@@ -120,6 +120,23 @@ public sealed class CachedPublishTests(PlainMosquittoFixture fixture, TestFiles 
     }
 
     [Fact]
+    public async Task A_full_cache_with_block_keeps_strict_order_while_publishes_wait_for_room()
+    {
+        await output.OnFailureAsync(Broker, async () =>
+        {
+            // A tiny cache and zdmqtt's large window: nearly every publish waits for room, many at once.
+            const string topic = "cache/block-order";
+            files.Write("block.json", $$"""{"server": "tcp://127.0.0.1:{{Broker.Port}}", "topic": "{{topic}}", "qos": 1, "clientId": "cache-block", "enableCache": true, "cachePath": "{{files.PathOf("cache-block")}}", "maxDiskCache": 5, "memoryCacheThreshold": 1}""");
+            await using var sub = await MosquittoSub.StartAsync(Broker, topic, qos: 1);
+            var lines = Enumerable.Range(1, 2000).Select(i => $"m{i}").ToArray();
+            var run = await Zdmqtt.InProcessAsync(string.Join('\n', lines) + "\n", "publish", "-c", files.PathOf("block.json"));
+            Assert.True(run.Code == 0, run.ToString());
+            var received = await sub.WaitForAsync(lines.Length, TimeSpan.FromSeconds(60));
+            Assert.Equal(lines, received.Select(m => Encoding.UTF8.GetString(m.Payload)));
+        });
+    }
+
+    [Fact]
     public async Task A_second_process_on_the_same_cache_gets_a_clear_error()
     {
         string cache = files.PathOf("cache-locked");
