@@ -45,7 +45,7 @@ public sealed class CacheDiskFullTests(PlainMosquittoFixture fixture, TestFiles 
                 string pad = new('x', 180);
 
                 var down = Settings(UnusedPort(), topic, cache);
-                await using (var sink = new MqttSink(down, new MqttSinkRuntimeOptions { ConnectGiveUpAfter = TimeSpan.FromMinutes(10), DisconnectTimeout = TimeSpan.FromSeconds(1) }))
+                await using (var sink = new MqttSink(down, new MqttSinkRuntimeOptions { ConnectGiveUpAfter = TimeSpan.FromSeconds(30), DisconnectTimeout = TimeSpan.FromSeconds(1) }))
                 {
                     await sink.StartAsync();
                     MqttSinkException? full = null;
