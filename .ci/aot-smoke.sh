@@ -69,6 +69,21 @@ if [ "$received" != "$expected" ]; then
   exit 1
 fi
 echo "subscriber received all 4 messages"
+
+# Standard streams closed at start, as under JIT (tests/ZeroDepMqtt.Sink.Tests/Cli/ClosedStreamTests.cs). Under Native
+# AOT the runtime's first dup lands on the closed descriptor: a closed stderr became a copy of stdout (the summary
+# was printed there) and a closed stdout made validate abort (134).
+rc=0; out="$(printf 'closed-stderr\n' | "$BIN" publish --config "$BROKER_DIR/aot.json" --give-up-after 5 2>&-)" || rc=$?
+[ "$rc" = 0 ] && [ -z "$out" ] || { echo "FAIL: publish with stderr closed: exit $rc, stdout: $out" >&2; exit 1; }
+rc=0; out="$(printf '{"server": "tcp://127.0.0.1:1", "topic": "t"}' >"$BROKER_DIR/nobroker.json"; "$BIN" publish --config "$BROKER_DIR/nobroker.json" --give-up-after 1 </dev/null 2>&-)" || rc=$?
+[ "$rc" = 3 ] && [ -z "$out" ] || { echo "FAIL: unreachable publish with stderr closed: exit $rc (expected 3), stdout: $out" >&2; exit 1; }
+rc=0; "$BIN" validate --config "$BROKER_DIR/aot.json" >&- 2>"$BROKER_DIR/validate.err" || rc=$?
+[ "$rc" = 0 ] || { echo "FAIL: validate with stdout closed: exit $rc:" >&2; cat "$BROKER_DIR/validate.err" >&2; exit 1; }
+rc=0; out="$(timeout 30 "$BIN" publish --config "$BROKER_DIR/aot.json" <&- 2>"$BROKER_DIR/stdin.err")" || rc=$?
+if [ "$rc" != 1 ] || [ -n "$out" ] || ! grep -q "standard input is closed" "$BROKER_DIR/stdin.err"; then
+  echo "FAIL: publish with stdin closed: exit $rc (expected 1), stdout: $out, stderr:" >&2; cat "$BROKER_DIR/stdin.err" >&2; exit 1
+fi
+echo "closed stdin (exit 1, says so), stderr (exit 0 and 3, stdout empty), stdout (validate exit 0): as under JIT"
 echo "start to exit, no messages (connect, CONNACK, DISCONNECT): ${first_ms} ms first, ${again_ms} ms again"
 echo "start to exit, 4 messages at QoS 1 (all PUBACKs):          $((t3 - t2)) ms"
 echo "AOT smoke test passed"

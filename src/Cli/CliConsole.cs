@@ -10,10 +10,26 @@ public sealed record CliConsole(TextWriter Out, TextWriter Error, TextReader In)
     /// <summary>Whether <see cref="Error"/> is a terminal (progress is shown there by default then).</summary>
     public bool ErrorIsTerminal { get; init; }
 
-    /// <summary>The process's stdout, stderr and stdin.</summary>
-    public static CliConsole System => new(Console.Out, new SafeWriter(Console.Error), Console.In)
+    /// <summary>Whether standard input was closed when the process started (<c>&lt;&amp;-</c>): there is nothing to
+    /// read, and descriptor 0 belongs to the runtime, so it must never be read.</summary>
+    public bool InputClosed { get; init; }
+
+    /// <summary>The process's stdout, stderr and stdin. A stream closed at start is replaced by nothing (writes are
+    /// dropped, <see cref="InputClosed"/> is set): its descriptor now belongs to the runtime (under Native AOT
+    /// descriptor 2 is then a copy of stdout). Writes to a stream that breaks later are dropped too; the exit code
+    /// still tells the outcome.</summary>
+    public static CliConsole System
     {
-        OpenInput = Console.OpenStandardInput,
-        ErrorIsTerminal = !Console.IsErrorRedirected,
-    };
+        get
+        {
+            bool inClosed = StandardStreams.ClosedAtStart(0), outClosed = StandardStreams.ClosedAtStart(1), errClosed = StandardStreams.ClosedAtStart(2);
+            return new(outClosed ? TextWriter.Null : new SafeWriter(Console.Out), errClosed ? TextWriter.Null : new SafeWriter(Console.Error),
+                inClosed ? TextReader.Null : Console.In)
+            {
+                OpenInput = inClosed ? null : Console.OpenStandardInput,
+                InputClosed = inClosed,
+                ErrorIsTerminal = !errClosed && !Console.IsErrorRedirected,
+            };
+        }
+    }
 }

@@ -3,7 +3,7 @@ using System.Text;
 namespace ZeroDepMqtt.Cli;
 
 /// <summary>
-/// A writer for stderr that cannot take the process down: when the stream is closed (<c>2&gt;&amp;-</c>) or broken,
+/// A writer for stdout or stderr that cannot take the process down: when the stream breaks (a closed pipe, a full disk),
 /// writes are dropped from then on and the exit code alone reports the outcome, instead of the error handler
 /// itself throwing.
 /// </summary>

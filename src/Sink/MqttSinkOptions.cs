@@ -129,7 +129,7 @@ public sealed record MqttSinkOptions
     /// <summary>The topic for messages re-sent from a previous run. Default <c>null</c>: the topic.</summary>
     public string? ResendDestination { get; init; }
 
-    /// <summary>eKuiper's resend marker field; not supported (an error when set). Default <c>null</c>.</summary>
+    /// <summary>eKuiper's resend marker: a boolean field set to true in JSON-object payloads re-sent from the cache (left by an earlier run). Default <c>null</c>.</summary>
     public string? ResendIndicatorField { get; init; }
 
     /// <summary><c>always</c> (fsync before accepting), <c>interval</c> (fsync every <see cref="CacheSyncIntervalMs"/>)

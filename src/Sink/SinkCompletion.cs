@@ -40,7 +40,8 @@ public sealed record SinkCompletion(long Sent, long Acknowledged, long Unacknowl
     /// <summary>With the disk cache: messages accepted and still kept in the cache (delivered by a later run).</summary>
     public long Cached { get; init; }
 
-    /// <summary>With the disk cache: messages not kept because the cache was full (<c>cacheFullPolicy: dropNewest</c>).</summary>
+    /// <summary>With the disk cache: messages not kept because the cache was full (<c>cacheFullPolicy</c>
+    /// <c>dropNewest</c>: the new ones, <c>dropOldest</c>: the oldest not yet delivered).</summary>
     public long Dropped { get; init; }
 
     /// <summary>With the disk cache: what stopped delivery (e.g. <see cref="SinkErrorKind.Unreachable"/>), or null.</summary>

@@ -49,6 +49,8 @@ internal sealed class PublishSummary(SinkSettings settings, SinkCompletion compl
         if (completion.QuickBrokerCloses > 0 && completion.StoppedBecause is not (SinkErrorKind.ClientIdInUse or SinkErrorKind.NoProgress))
             yield return $"zdmqtt: {settings.Broker} closed the connection right after accepting it {completion.QuickBrokerCloses} time(s): "
                 + $"if another client uses the client id \"{settings.ClientId}\", the broker may have dropped messages it had acknowledged";
+        if (completion.Dropped > 0)
+            yield return $"zdmqtt: {completion.Dropped} message(s) dropped: the cache was full (cacheFullPolicy \"{(settings.Cache?.FullPolicy == CacheFullPolicy.DropOldest ? "dropOldest" : "dropNewest")}\")";
         if (completion.WrittenBeforeConnectionLoss == 0 && !completion.CleanDisconnect && completion.Reason is null)
             yield return "zdmqtt: the connection was lost before a clean DISCONNECT";
     }

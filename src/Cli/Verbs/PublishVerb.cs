@@ -79,6 +79,13 @@ public sealed class PublishVerb : IVerb
         int? qos2Window = Qos2Window(reader.Value("--qos2-window"));
         string? input = reader.Value("--input");
         bool progress = reader.Flag("--progress") || console.ErrorIsTerminal;
+        if ((input is null || input == "-") && console.InputClosed)
+        {
+            // Checked before anything connects: reading descriptor 0 now would read one of the runtime's own pipes.
+            console.Error.WriteLine("zdmqtt: standard input is closed (started with <&-), so there are no lines to read; "
+                + "give --input FILE, or --input /dev/null to publish nothing (e.g. to send what the cache holds)");
+            return ExitCode.Failure;
+        }
 
         var settings = ConfigReport.Load(path, console, console.Error);
         if (settings is null) return ExitCode.ConfigurationError;
@@ -205,7 +212,7 @@ public sealed class PublishVerb : IVerb
 
         if (completion.CacheDirectory is not null && completion.Cached > 0)
             return CachedSummary(completion, window, $"\"{sink.Settings.Topic}\" at QoS {(int)sink.Settings.Qos}",
-                completion.Reason ?? window.FirstError ?? "the connection was lost before a clean DISCONNECT", console);
+                completion.Reason ?? window.FirstError ?? "the connection was lost before a clean DISCONNECT", sink.Settings.Cache?.FullPolicy, console);
         if (sink.Recovered > 0) console.Error.WriteLine($"zdmqtt: {sink.Recovered} message(s) left in the cache by an earlier run were sent first");
         var summary = new PublishSummary(sink.Settings, completion, window.Added, inputEnded, inputError, window.FirstError, Stopwatch.GetElapsedTime(started),
             sink.Settings.ShapesMessages ? 0 : null);
@@ -229,12 +236,13 @@ public sealed class PublishVerb : IVerb
     }
 
     // With the disk cache, what was not delivered is kept, not lost: say how much and where, and that a later run sends it.
-    private static ExitCode CachedSummary(SinkCompletion completion, PublishWindow window, string topic, string reason, CliConsole console)
+    private static ExitCode CachedSummary(SinkCompletion completion, PublishWindow window, string topic, string reason, CacheFullPolicy? policy, CliConsole console)
     {
         console.Error.WriteLine($"zdmqtt: {completion.Sent} message(s) accepted into the cache, {completion.Acknowledged} delivered to {topic}; "
             + $"{completion.Cached} kept in the cache {completion.CacheDirectory} for a later run ({reason})");
         if (window.Failed > 0) console.Error.WriteLine($"zdmqtt: {window.Failed} message(s) not accepted: {window.FirstError}");
-        if (completion.Dropped > 0) console.Error.WriteLine($"zdmqtt: {completion.Dropped} message(s) dropped: the cache was full (cacheFullPolicy \"dropNewest\")");
+        if (completion.Dropped > 0)
+            console.Error.WriteLine($"zdmqtt: {completion.Dropped} message(s) dropped: the cache was full (cacheFullPolicy \"{(policy == CacheFullPolicy.DropOldest ? "dropOldest" : "dropNewest")}\")");
         return completion.ErrorKind is SinkErrorKind.Unreachable or SinkErrorKind.Refused or SinkErrorKind.TlsFailure ? ExitCode.ConnectionFailed : ExitCode.Failure;
     }
 

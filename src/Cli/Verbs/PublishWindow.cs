@@ -10,7 +10,12 @@ namespace ZeroDepMqtt.Cli.Verbs;
 /// </summary>
 internal sealed class PublishWindow(MqttSink sink, int capacity, Action<long, string>? onRejected = null)
 {
-    private readonly Queue<(ValueTask Publish, InputLine Line, long Number)> _pending = new(Math.Min(capacity, 4096));
+    private readonly Queue<(ValueTask Publish, InputLine Line, long Number, long Ordinal)> _pending = new(Math.Min(capacity, 4096));
+
+    // Without shaping one line is one message, and the sink accepts the publishes it did not fail at once in call
+    // order (its client admits waiters first come first served): the first Sent of them are the accepted ones.
+    private readonly bool _oneMessagePerLine = !sink.Settings.ShapesMessages;
+    private long _enqueued;
 
     /// <summary>Input lines the sink could not shape (shaping options set): they fail alone, the stream goes on.</summary>
     public long Rejected { get; private set; }
@@ -73,7 +78,7 @@ internal sealed class PublishWindow(MqttSink sink, int capacity, Action<long, st
             return DrainThenTrueAsync();
         }
         Added++;
-        _pending.Enqueue((publish, line, number));
+        _pending.Enqueue((publish, line, number, _enqueued++));
         return ValueTask.FromResult(true);
     }
 
@@ -91,15 +96,14 @@ internal sealed class PublishWindow(MqttSink sink, int capacity, Action<long, st
     private bool TryCompleteOldest()
     {
         if (!_pending.Peek().Publish.IsCompleted) return false;
-        var (publish, line, number) = _pending.Dequeue();
+        var (publish, line, number, ordinal) = _pending.Dequeue();
         try
         {
             publish.GetAwaiter().GetResult();
         }
         catch (Exception e) when (RefusedWhileClosing(e))
         {
-            // Still waiting for queue room when the signal completed the sink: never accepted, so unread input.
-            Added--;
+            FailedWhileClosing(ordinal);
         }
         catch (Exception e)
         {
@@ -120,15 +124,14 @@ internal sealed class PublishWindow(MqttSink sink, int capacity, Action<long, st
 
     private async ValueTask CompleteOldestAsync()
     {
-        var (publish, line, number) = _pending.Dequeue();
+        var (publish, line, number, ordinal) = _pending.Dequeue();
         try
         {
             await publish.ConfigureAwait(false);
         }
         catch (Exception e) when (RefusedWhileClosing(e))
         {
-            // Still waiting for queue room when the signal completed the sink: never accepted, so unread input.
-            Added--;
+            FailedWhileClosing(ordinal);
         }
         catch (Exception e)
         {
@@ -138,6 +141,16 @@ internal sealed class PublishWindow(MqttSink sink, int capacity, Action<long, st
         {
             line.Return();
         }
+    }
+
+    // A publish failed because the sink was completing. Still waiting for queue room, it was never accepted: unread
+    // input, not counted. Accepted and then cut off by the disconnect timeout, it stays counted: the sink reports it
+    // not acknowledged, and the summary's counts must add up to the lines it names. The sink no longer accepts
+    // anything once its publishes fail this way, so its Sent count is final here.
+    private void FailedWhileClosing(long ordinal)
+    {
+        if (_oneMessagePerLine && ordinal < sink.Sent) return;
+        Added--;
     }
 
     private void Record(Exception e, long number)

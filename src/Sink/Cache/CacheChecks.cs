@@ -43,8 +43,6 @@ internal static class CacheChecks
                 : $"{Int(o.ResendPriority)} is out of range; expected 0 (or 1, the same here: cached messages first, in order)");
         if (o.ResendAlterQueue && !p.HasError(N.ResendAlterQueue))
             p.Error(N.ResendAlterQueue, "true is not supported: this sink re-sends from its one ordered cache; set it to false");
-        if (!string.IsNullOrEmpty(o.ResendIndicatorField) && !p.HasError(N.ResendIndicatorField))
-            p.Error(N.ResendIndicatorField, "is not supported: the sink does not rewrite payloads; remove it (resendDestination can mark re-sent data by topic)");
         if (!string.IsNullOrEmpty(o.ResendDestination) && !p.HasError(N.ResendDestination))
         {
             try { TopicName.Create(o.ResendDestination); }
@@ -62,6 +60,7 @@ internal static class CacheChecks
             ResendInterval = TimeSpan.FromMilliseconds(o.ResendInterval),
             CleanAtStop = o.CleanCacheAtStop,
             ResendTopic = string.IsNullOrEmpty(o.ResendDestination) ? null : o.ResendDestination,
+            ResendIndicatorField = string.IsNullOrEmpty(o.ResendIndicatorField) ? null : o.ResendIndicatorField,
             Sync = sync.Value,
             SyncInterval = TimeSpan.FromMilliseconds(o.CacheSyncIntervalMs),
             FullPolicy = policy.Value,
@@ -136,11 +135,9 @@ internal static class CacheChecks
             case "block": return CacheFullPolicy.Block;
             case "dropNewest": return CacheFullPolicy.DropNewest;
             case "fail": return CacheFullPolicy.Fail;
-            case "dropOldest":
-                p.Error(N.CacheFullPolicy, "\"dropOldest\" is not supported yet; expected \"block\", \"dropNewest\" or \"fail\"");
-                return null;
+            case "dropOldest": return CacheFullPolicy.DropOldest;
             default:
-                p.Error(N.CacheFullPolicy, $"{JsonText.Quote(text)} is not a policy; expected \"block\", \"dropNewest\" or \"fail\"");
+                p.Error(N.CacheFullPolicy, $"{JsonText.Quote(text)} is not a policy; expected \"block\", \"dropOldest\", \"dropNewest\" or \"fail\"");
                 return null;
         }
     }

@@ -174,6 +174,20 @@ internal sealed class CacheLog : IDisposable
         Pending--;
     }
 
+    /// <summary>Gives up the oldest pending message, when it is committed: the watermark moves past it (it reaches the
+    /// disk with the next <see cref="Flush"/>), readers skip it, and a later <see cref="Acknowledge"/> of it (it was in
+    /// flight) changes nothing. Returns false when no pending message is committed yet.</summary>
+    public bool DropOldest()
+    {
+        _dropReader ??= new LogReader(this, _acknowledged);
+        if (!_dropReader.TryNext(out long seq, out _)) return false;
+        _acknowledged = seq;
+        Pending--;
+        return true;
+    }
+
+    private LogReader? _dropReader;
+
     /// <summary>Writes the appended records (and the acknowledgement watermark) to the newest segment; they are
     /// durable after <see cref="TakeSyncWork"/>'s <see cref="SyncWork.Run"/>.</summary>
     /// <exception cref="IOException">The write failed (the disk is full): the records appended since the last
@@ -385,7 +399,8 @@ internal sealed class CacheLog : IDisposable
                 }
                 if (parse != CacheRecord.Parse.Ok)
                     throw new IOException($"cache segment {s.Name} changed under the running sink at offset {_offset}");
-                if (type == CacheRecordType.Message && seq > _lastSeq)
+                // Skipping what is acknowledged too: dropOldest moves the watermark past messages no reader sent yet.
+                if (type == CacheRecordType.Message && seq > _lastSeq && seq > _log._acknowledged)
                 {
                     if (seq > _log._committed) return false;
                     _offset += size;

@@ -25,6 +25,11 @@ public enum CacheFullPolicy
 
     /// <summary>The publish fails with <see cref="SinkErrorKind.CacheFull"/>.</summary>
     Fail,
+
+    /// <summary>Give up the oldest message not yet delivered to keep the new one (eKuiper's behaviour when its disk
+    /// cache is full); counted in <see cref="SinkCompletion.Dropped"/>. One already sent may still arrive; it is
+    /// counted as dropped, not delivered. A crash before the drop is on disk brings the dropped message back.</summary>
+    DropOldest,
 }
 
 /// <summary>The resolved disk-cache options (<c>enableCache: true</c>).</summary>
@@ -49,6 +54,9 @@ public sealed record CacheSettings
 
     /// <summary>The topic for messages re-sent from a previous run, or null for the sink's topic (<c>resendDestination</c>).</summary>
     public string? ResendTopic { get; init; }
+
+    /// <summary>A boolean field set to true in re-sent JSON-object payloads, or null (<c>resendIndicatorField</c>).</summary>
+    public string? ResendIndicatorField { get; init; }
 
     /// <summary>When a message counts as accepted (<c>cacheSync</c>).</summary>
     public CacheSyncMode Sync { get; init; }

@@ -57,7 +57,7 @@ internal sealed class DiskCache
     /// <summary>Messages delivered by this run (including ones left by an earlier run).</summary>
     public long Delivered => Interlocked.Read(ref _delivered);
 
-    /// <summary>Messages not kept because the cache was full (dropNewest).</summary>
+    /// <summary>Messages not kept because the cache was full (dropNewest: the new one, dropOldest: the oldest pending).</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
     /// <summary>Messages in the cache not yet delivered.</summary>
@@ -128,12 +128,23 @@ internal sealed class DiskCache
         {
             if (_writeFault is { } fault) return ValueTask.FromException(fault);
             if (_closed) return ValueTask.FromException(new InvalidOperationException("the sink is completing or completed; it accepts no more messages"));
+            // Behind publishes already waiting for room, in arrival order: strict order holds while the cache is full.
+            if (_roomWaiters.Count > 0) return WaitForRoomLocked(payload, cancellationToken);
             if (_log.Pending >= _settings.MaxDiskMessages)
             {
                 switch (_settings.FullPolicy)
                 {
-                    case CacheFullPolicy.Block: return AcceptWhenRoomAsync(payload, cancellationToken);
+                    case CacheFullPolicy.Block: return WaitForRoomLocked(payload, cancellationToken);
                     case CacheFullPolicy.DropNewest: _dropped++; return ValueTask.CompletedTask;
+                    case CacheFullPolicy.DropOldest when _log.DropOldest():
+                        // Room for this one: the oldest pending message is given up (counted, reported).
+                        _dropped++;
+                        break;
+                    case CacheFullPolicy.DropOldest:
+                        // Everything pending still waits for its group commit, so nothing can be dropped yet: accept
+                        // this one in order and drop once that commit is done (PayOwedDropsLocked). The cache then
+                        // holds more than maxDiskCache messages for at most one group commit.
+                        break;
                     default:
                         return ValueTask.FromException(new MqttSinkException(SinkErrorKind.CacheFull,
                             $"the cache holds maxDiskCache ({_settings.MaxDiskMessages}) messages; message not accepted (cacheFullPolicy \"fail\")"));
@@ -154,20 +165,68 @@ internal sealed class DiskCache
         return new ValueTask(cancellationToken.CanBeCanceled ? committed.WaitAsync(cancellationToken) : committed);
     }
 
-    private async ValueTask AcceptWhenRoomAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    /// <summary>A publish waiting for room (cacheFullPolicy block); its result is the group commit it joined.</summary>
+    private sealed class RoomWaiter(ReadOnlyMemory<byte> payload) : TaskCompletionSource<Task>(TaskCreationOptions.RunContinuationsAsynchronously)
     {
-        while (true)
+        public ReadOnlyMemory<byte> Payload { get; } = payload;
+        public bool Done { get; set; }
+    }
+
+    private readonly Queue<RoomWaiter> _roomWaiters = new();
+
+    private ValueTask WaitForRoomLocked(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        var waiter = new RoomWaiter(payload);
+        _roomWaiters.Enqueue(waiter);
+        return AwaitRoomAsync(waiter, cancellationToken);
+    }
+
+    private async ValueTask AwaitRoomAsync(RoomWaiter waiter, CancellationToken cancellationToken)
+    {
+        Task committed;
+        using (cancellationToken.CanBeCanceled ? cancellationToken.Register(() => CancelWaiter(waiter, cancellationToken)) : default)
+            committed = await waiter.Task.ConfigureAwait(false);
+        await (cancellationToken.CanBeCanceled ? committed.WaitAsync(cancellationToken) : committed).ConfigureAwait(false);
+    }
+
+    // Cancelled while waiting: never appended, so the caller's buffer is free. Once appended it stays accepted.
+    private void CancelWaiter(RoomWaiter waiter, CancellationToken token)
+    {
+        lock (_gate)
         {
-            Task room;
-            lock (_gate)
-            {
-                if (_log.Pending < _settings.MaxDiskMessages || _closed || _writeFault is not null) break;
-                _roomWanted = true;
-                room = _room.Task;
-            }
-            await room.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (waiter.Done) return;
+            waiter.Done = true;
+            waiter.TrySetCanceled(token);
         }
-        await AcceptAsync(payload, cancellationToken).ConfigureAwait(false);
+    }
+
+    // Appends waiting publishes, oldest first, while there is room; fails them all once the cache stops accepting.
+    // Under the lock.
+    private void AdmitRoomWaitersLocked()
+    {
+        bool appended = false;
+        while (_roomWaiters.TryPeek(out var waiter))
+        {
+            if (waiter.Done) { _roomWaiters.Dequeue(); continue; }
+            Exception? refused = _writeFault ?? (_closed ? new InvalidOperationException("the sink is completing or completed; it accepts no more messages") : null);
+            if (refused is null && _log.Pending >= _settings.MaxDiskMessages) break;
+            _roomWaiters.Dequeue();
+            waiter.Done = true;
+            if (refused is not null) { waiter.TrySetException(refused); continue; }
+            try
+            {
+                _log.Append(waiter.Payload.Span);
+            }
+            catch (IOException e)
+            {
+                waiter.TrySetException(new MqttSinkException(SinkErrorKind.CacheFailure, e.Message, e));
+                continue;
+            }
+            _accepted++;
+            appended = true;
+            waiter.TrySetResult(_committed.Task);
+        }
+        if (appended) Wake();
     }
 
     private void Wake()
@@ -213,8 +272,9 @@ internal sealed class DiskCache
             catch (IOException e)
             {
                 // Nothing of this batch is in the log: its publishes fail, and the sink keeps going (space may come back).
+                string what = IsDiskFull(e) ? $"cache disk full: cannot write the cache in {_settings.Directory}" : $"cannot write the cache in {_settings.Directory}";
                 released.TrySetException(new MqttSinkException(SinkErrorKind.CacheFailure,
-                    $"cannot write the cache in {_settings.Directory}: {e.Message}; these messages were not accepted", e));
+                    $"{what}: {e.Message}; these messages were not accepted (the ones accepted before are kept; writing goes on when there is room)", e));
                 return;
             }
             if (_settings.Sync == CacheSyncMode.Always)
@@ -225,6 +285,7 @@ internal sealed class DiskCache
             {
                 // Accepted once written; the fsync (interval, or the final one at stop) only narrows what a power cut loses.
                 _log.Commit(_log.Written);
+                PayOwedDropsLocked();
                 SignalReadable();
                 if (force || syncDue) work = _log.TakeSyncWork();
                 else if (_settings.Sync == CacheSyncMode.None) _log.TakeSyncWork();
@@ -240,7 +301,7 @@ internal sealed class DiskCache
             {
                 // After a failed fsync the kernel may have dropped the pages: nothing written since can be trusted.
                 var fault = new MqttSinkException(SinkErrorKind.CacheFailure, $"fsync of the cache in {_settings.Directory} failed: {e.Message}", e);
-                lock (_gate) _writeFault = fault;
+                lock (_gate) { _writeFault = fault; AdmitRoomWaitersLocked(); }
                 released.TrySetException(fault);
                 return;
             }
@@ -248,11 +309,25 @@ internal sealed class DiskCache
             lock (_gate)
             {
                 _log.Commit(work.Sequence);
+                PayOwedDropsLocked();
                 if (work.Files.Count > 0) { _fsyncs++; _syncedRecords += records; }
                 SignalReadable();
             }
         }
         released.TrySetResult();
+    }
+
+    // ENOSPC (28 on Linux and macOS: .NET puts the errno in HResult) or EDQUOT (a quota: 122 on Linux, 69 on
+    // macOS); on Windows ERROR_DISK_FULL and ERROR_HANDLE_DISK_FULL.
+    private static bool IsDiskFull(IOException e)
+        => e.HResult == 28 || e.HResult == (OperatingSystem.IsMacOS() ? 69 : 122)
+        || e.HResult == unchecked((int)0x80070070) || e.HResult == unchecked((int)0x80070027);
+
+    // dropOldest: drops the oldest pending messages while the cache holds more than maxDiskCache (accepted while
+    // nothing was committed to drop); under the lock.
+    private void PayOwedDropsLocked()
+    {
+        while (_settings.FullPolicy == CacheFullPolicy.DropOldest && _log.Pending > _settings.MaxDiskMessages && _log.DropOldest()) _dropped++;
     }
 
     private void SignalReadable()
@@ -317,6 +392,12 @@ internal sealed class DiskCache
                 }
                 bool resent = seq <= _recoveredThrough;
                 if (resent && _settings.ResendInterval > TimeSpan.Zero) await Task.Delay(_settings.ResendInterval, _stopForwarding.Token).ConfigureAwait(false);
+                if (resent && _settings.ResendIndicatorField is { } field && ResendMarker.TryMark(buffer.AsSpan(0, length), field, out int marked) is { } markedBuffer)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = markedBuffer;
+                    length = marked;
+                }
                 var publish = client.PublishAsync(resent && resendTopic is { } alternate ? alternate : topic, buffer.AsMemory(0, length), qos, retain);
                 await window.Writer.WriteAsync(new InFlight(seq, publish, buffer), _stopForwarding.Token).ConfigureAwait(false);
             }
@@ -347,8 +428,10 @@ internal sealed class DiskCache
                 {
                     lock (_gate)
                     {
+                        // A message dropOldest gave up while it was in flight is counted dropped, not delivered.
+                        if (item.Sequence > _log.AcknowledgedThrough) _delivered++;
                         _log.Acknowledge(item.Sequence);
-                        _delivered++;
+                        AdmitRoomWaitersLocked();
                         SignalRoom();
                     }
                 }
@@ -371,7 +454,7 @@ internal sealed class DiskCache
     /// for <paramref name="idle"/> (a long drain keeps going while it makes progress).</summary>
     public async ValueTask<bool> WaitDrainedAsync(TimeSpan idle)
     {
-        lock (_gate) _closed = true;
+        lock (_gate) { _closed = true; AdmitRoomWaitersLocked(); }
         Wake();
         long delivered = Delivered;
         long since = TimeProvider.System.GetTimestamp();
@@ -396,7 +479,7 @@ internal sealed class DiskCache
     /// and with <see cref="CacheSettings.CleanAtStop"/> deletes the cache files when nothing is pending.</summary>
     public async ValueTask CloseAsync()
     {
-        lock (_gate) _closed = true;
+        lock (_gate) { _closed = true; AdmitRoomWaitersLocked(); }
         _stopForwarding.Cancel();
         if (_forwarder is not null) await _forwarder.ConfigureAwait(false);
         _stopCommitter.Cancel();

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
@@ -246,7 +247,15 @@ internal static class JsonOptionsReader
         const string accepted = "expected the integer 0, 1 or 2";
         if (v.ValueKind == JsonValueKind.Number)
         {
-            if (!v.TryGetInt64(out long n)) { problems.Error(OptionNames.Qos, $"{v.GetRawText()} is not an integer; {accepted}"); return null; }
+            if (!v.TryGetInt64(out long n))
+            {
+                // 1.0 and 1e0 are whole numbers, but not written as the integers the option takes.
+                string found = v.TryGetDouble(out double d) && d is 0 or 1 or 2
+                    ? $"{v.GetRawText()} is written with a fraction or an exponent; write it as the plain integer {d.ToString(CultureInfo.InvariantCulture)}"
+                    : $"{v.GetRawText()} is not an integer";
+                problems.Error(OptionNames.Qos, $"{found}; {accepted}");
+                return null;
+            }
             if (n is < int.MinValue or > int.MaxValue) { problems.Error(OptionNames.Qos, $"{v.GetRawText()} is out of range; {accepted}"); return null; }
             return (int)n;
         }

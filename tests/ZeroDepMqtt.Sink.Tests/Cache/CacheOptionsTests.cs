@@ -13,12 +13,10 @@ public sealed class CacheOptionsTests(TestFiles files) : IClassFixture<TestFiles
     [InlineData(", \"resendInterval\": -1", "resendInterval: -1 is out of range; expected an integer from 0 to 3600000")]
     [InlineData(", \"resendPriority\": -1", "resendPriority: -1 (live data first) is not supported")]
     [InlineData(", \"resendAlterQueue\": true", "resendAlterQueue: true is not supported")]
-    [InlineData(", \"resendIndicatorField\": \"resent\"", "resendIndicatorField: is not supported")]
     [InlineData(", \"resendDestination\": \"a/#\"", "resendDestination:")]
     [InlineData(", \"cacheSync\": \"sometimes\"", "cacheSync: \"sometimes\" is not a sync mode; expected \"always\", \"interval\" or \"none\"")]
     [InlineData(", \"cacheSyncIntervalMs\": 0", "cacheSyncIntervalMs: 0 is out of range")]
-    [InlineData(", \"cacheFullPolicy\": \"dropOldest\"", "cacheFullPolicy: \"dropOldest\" is not supported yet")]
-    [InlineData(", \"cacheFullPolicy\": \"drop\"", "cacheFullPolicy: \"drop\" is not a policy")]
+    [InlineData(", \"cacheFullPolicy\": \"drop\"", "cacheFullPolicy: \"drop\" is not a policy; expected \"block\", \"dropOldest\", \"dropNewest\" or \"fail\"")]
     [InlineData(", \"maxDiskCache\": \"10\"", "maxDiskCache: \"10\" is a string; expected an integer without quotes")]
     [InlineData(", \"enableCache\": \"yes\"", "enableCache:")]
     public void Bad_cache_options_are_errors_with_exact_messages(string extra, string expected)

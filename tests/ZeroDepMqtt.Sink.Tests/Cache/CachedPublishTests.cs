@@ -46,6 +46,96 @@ public sealed class CachedPublishTests(PlainMosquittoFixture fixture, TestFiles 
         });
     }
 
+    [Theory]
+    [InlineData("dropOldest", 201)]
+    [InlineData("dropNewest", 1)]
+    public async Task A_full_cache_drops_by_its_policy_counts_the_drops_and_keeps_order(string policy, int firstKept)
+    {
+        await output.OnFailureAsync(Broker, async () =>
+        {
+            string topic = $"cache/full/{policy}";
+            string cache = files.PathOf($"cache-full-{policy}");
+            string extra = $", \"maxDiskCache\": 100, \"memoryCacheThreshold\": 10, \"cacheFullPolicy\": \"{policy}\"";
+            files.Write($"full-down-{policy}.json", $$"""{"server": "tcp://127.0.0.1:{{UnusedPort()}}", "topic": "{{topic}}", "qos": 1, "clientId": "cache-full-{{policy}}", "enableCache": true, "cachePath": "{{cache}}"{{extra}}}""");
+            files.Write($"full-up-{policy}.json", $$"""{"server": "tcp://127.0.0.1:{{Broker.Port}}", "topic": "{{topic}}", "qos": 1, "clientId": "cache-full-{{policy}}", "enableCache": true, "cachePath": "{{cache}}"{{extra}}}""");
+            var lines = Enumerable.Range(1, 300).Select(i => $"m{i}").ToArray();
+
+            var first = await Zdmqtt.InProcessAsync(string.Join('\n', lines) + "\n", "publish", "-c", files.PathOf($"full-down-{policy}.json"), "--give-up-after", "1");
+            Assert.True(first.Code == 3, first.ToString());
+            Assert.Contains($"100 kept in the cache {cache}", first.Err);
+            Assert.Contains($"200 message(s) dropped: the cache was full (cacheFullPolicy \"{policy}\")", first.Err);
+
+            await using var sub = await MosquittoSub.StartAsync(Broker, topic, qos: 1);
+            var second = await Zdmqtt.InProcessAsync("", "publish", "-c", files.PathOf($"full-up-{policy}.json"), "--input", "/dev/null");
+            Assert.True(second.Code == 0, second.ToString());
+            var received = await sub.WaitForAsync(100, TimeSpan.FromSeconds(30));
+            // dropOldest keeps the newest 100, dropNewest the first 100: either way in order, with no gap.
+            Assert.Equal(lines.Skip(firstKept - 1).Take(100), received.Select(m => Encoding.UTF8.GetString(m.Payload)));
+        });
+    }
+
+    [Fact]
+    public async Task ResendIndicatorField_marks_re_sent_json_objects_and_leaves_everything_else_as_it_is()
+    {
+        await output.OnFailureAsync(Broker, async () =>
+        {
+            const string topic = "cache/indicator";
+            string cache = files.PathOf("cache-indicator");
+            const string extra = ", \"resendIndicatorField\": \"resent\"";
+            files.Write("indicator-down.json", $$"""{"server": "tcp://127.0.0.1:{{UnusedPort()}}", "topic": "{{topic}}", "qos": 1, "clientId": "cache-indicator", "enableCache": true, "cachePath": "{{cache}}"{{extra}}}""");
+            files.Write("indicator-up.json", $$"""{"server": "tcp://127.0.0.1:{{Broker.Port}}", "topic": "{{topic}}", "qos": 1, "clientId": "cache-indicator", "enableCache": true, "cachePath": "{{cache}}"{{extra}}}""");
+            string[] cached = ["{\"n\":1,\"t\":\"é\"}", "{\"n\":2,\"resent\":false}", "not json", "[1,2]"];
+            var first = await Zdmqtt.InProcessAsync(string.Join('\n', cached) + "\n", "publish", "-c", files.PathOf("indicator-down.json"), "--give-up-after", "1");
+            Assert.True(first.Code == 3, first.ToString());
+
+            await using var sub = await MosquittoSub.StartAsync(Broker, topic, qos: 1);
+            var second = await Zdmqtt.InProcessAsync("{\"n\":5}\n", "publish", "-c", files.PathOf("indicator-up.json"));
+            Assert.True(second.Code == 0, second.ToString());
+            var received = await sub.WaitForAsync(5, TimeSpan.FromSeconds(30));
+            // Re-sent objects marked (added or replaced), other re-sent payloads and the live message unchanged.
+            Assert.Equal(["{\"n\":1,\"t\":\"é\",\"resent\":true}", "{\"n\":2,\"resent\":true}", "not json", "[1,2]", "{\"n\":5}"],
+                received.Select(m => Encoding.UTF8.GetString(m.Payload)));
+        });
+    }
+
+    [Fact]
+    public async Task ResendDestination_sends_re_sent_messages_to_its_topic_and_live_ones_to_the_sink_topic()
+    {
+        await output.OnFailureAsync(Broker, async () =>
+        {
+            string cache = files.PathOf("cache-destination");
+            const string extra = ", \"resendDestination\": \"cache/dest/resent\"";
+            files.Write("dest-down.json", $$"""{"server": "tcp://127.0.0.1:{{UnusedPort()}}", "topic": "cache/dest/live", "qos": 1, "clientId": "cache-dest", "enableCache": true, "cachePath": "{{cache}}"{{extra}}}""");
+            files.Write("dest-up.json", $$"""{"server": "tcp://127.0.0.1:{{Broker.Port}}", "topic": "cache/dest/live", "qos": 1, "clientId": "cache-dest", "enableCache": true, "cachePath": "{{cache}}"{{extra}}}""");
+            var first = await Zdmqtt.InProcessAsync("c1\nc2\n", "publish", "-c", files.PathOf("dest-down.json"), "--give-up-after", "1");
+            Assert.True(first.Code == 3, first.ToString());
+
+            await using var sub = await MosquittoSub.StartAsync(Broker, "cache/dest/#", qos: 1);
+            var second = await Zdmqtt.InProcessAsync("l1\n", "publish", "-c", files.PathOf("dest-up.json"));
+            Assert.True(second.Code == 0, second.ToString());
+            var received = await sub.WaitForAsync(3, TimeSpan.FromSeconds(30));
+            Assert.Equal(["cache/dest/resent c1", "cache/dest/resent c2", "cache/dest/live l1"],
+                received.Select(m => $"{m.Topic} {Encoding.UTF8.GetString(m.Payload)}"));
+        });
+    }
+
+    [Fact]
+    public async Task A_full_cache_with_block_keeps_strict_order_while_publishes_wait_for_room()
+    {
+        await output.OnFailureAsync(Broker, async () =>
+        {
+            // A tiny cache and zdmqtt's large window: nearly every publish waits for room, many at once.
+            const string topic = "cache/block-order";
+            files.Write("block.json", $$"""{"server": "tcp://127.0.0.1:{{Broker.Port}}", "topic": "{{topic}}", "qos": 1, "clientId": "cache-block", "enableCache": true, "cachePath": "{{files.PathOf("cache-block")}}", "maxDiskCache": 5, "memoryCacheThreshold": 1}""");
+            await using var sub = await MosquittoSub.StartAsync(Broker, topic, qos: 1);
+            var lines = Enumerable.Range(1, 2000).Select(i => $"m{i}").ToArray();
+            var run = await Zdmqtt.InProcessAsync(string.Join('\n', lines) + "\n", "publish", "-c", files.PathOf("block.json"));
+            Assert.True(run.Code == 0, run.ToString());
+            var received = await sub.WaitForAsync(lines.Length, TimeSpan.FromSeconds(60));
+            Assert.Equal(lines, received.Select(m => Encoding.UTF8.GetString(m.Payload)));
+        });
+    }
+
     [Fact]
     public async Task A_second_process_on_the_same_cache_gets_a_clear_error()
     {

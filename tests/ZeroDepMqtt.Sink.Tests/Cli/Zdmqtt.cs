@@ -44,6 +44,42 @@ public static class Zdmqtt
         }
         return new ZdmqttRun(process.ExitCode, await stdout, await stderr);
     }
+
+    /// <summary>Runs <c>dotnet zdmqtt.dll ARGS</c> through bash with <paramref name="redirections"/> (e.g. <c>&lt;&amp;-</c>,
+    /// <c>2&gt;&amp;-</c>) applied to it, so that it starts with a standard stream closed, as a shell user would.</summary>
+    public static async Task<ZdmqttRun> ShellAsync(string workingDirectory, string stdin, string redirections, params string[] args)
+    {
+        var start = ZdmqttProcess.StartInfo(workingDirectory, []);
+        string dll = start.ArgumentList[0];
+        start.FileName = "bash";
+        start.ArgumentList.Clear();
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add($"exec dotnet \"$0\" \"$@\" {redirections}");
+        start.ArgumentList.Add(dll);
+        foreach (var a in args) start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        try
+        {
+            await process.StandardInput.BaseStream.WriteAsync(Encoding.UTF8.GetBytes(stdin));
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // stdin closed by the redirection: nothing reads the pipe
+        }
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        }
+        catch (TimeoutException)
+        {
+            process.Kill();
+            throw new TimeoutException($"zdmqtt {string.Join(' ', args)} {redirections} did not exit within a minute");
+        }
+        return new ZdmqttRun(process.ExitCode, await stdout, await stderr);
+    }
 }
 
 /// <summary>A running <c>zdmqtt</c> (the real built program) whose stdin stays open until the test closes it, so a

@@ -69,6 +69,9 @@ public static class MalformedCases
         // qos
         ["qos-string"] = J(Cfg(("qos", "\"1\"")), "qos", "\"1\" is a string; expected the integer 0, 1 or 2"),
         ["qos-fraction"] = J(Cfg(("qos", "1.5")), "qos", "1.5 is not an integer; expected the integer 0, 1 or 2"),
+        ["qos-1.0"] = J(Cfg(("qos", "1.0")), "qos", "1.0 is written with a fraction or an exponent; write it as the plain integer 1; expected the integer 0, 1 or 2"),
+        ["qos-1e0"] = J(Cfg(("qos", "1e0")), "qos", "1e0 is written with a fraction or an exponent; write it as the plain integer 1; expected the integer 0, 1 or 2"),
+        ["qos-2e0"] = J(Cfg(("qos", "20e-1")), "qos", "20e-1 is written with a fraction or an exponent; write it as the plain integer 2"),
         ["qos-3"] = J(Cfg(("qos", "3")), "qos", "3 is out of range; expected the integer 0, 1 or 2"),
         ["qos-negative"] = J(Cfg(("qos", "-1")), "qos", "-1 is out of range; expected the integer 0, 1 or 2"),
         ["qos-bool"] = J(Cfg(("qos", "true")), "qos", "true is a boolean; expected the integer 0, 1 or 2"),
