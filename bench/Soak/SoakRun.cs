@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using ZeroDepMqtt.Protocol;
 using ZeroDepMqtt.Transport;
-using ZeroDepMqtt.Transport.Tests.Support;
+using ZeroDepMqtt.TestSupport;
 
 namespace ZeroDepMqtt.Soak;
 

@@ -76,5 +76,5 @@ internal static class RawMqtt
         => BinaryPrimitives.ReadUInt16BigEndian(body[(2 + BinaryPrimitives.ReadUInt16BigEndian(body))..]);
 
     /// <summary>A listening port for a broker child process: the tests' <c>LoopbackPorts</c> (no bind-then-close race with bind(0)).</summary>
-    public static int FreePort() => ZeroDepMqtt.Transport.Tests.Support.LoopbackPorts.Reserve();
+    public static int FreePort() => ZeroDepMqtt.TestSupport.LoopbackPorts.Reserve();
 }

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace ZeroDepMqtt.Transport.Tests.Support;
+namespace ZeroDepMqtt.TestSupport;
 
 /// <summary>Writes the config file of a <see cref="MosquittoBroker"/> (keys as Mosquitto 2.0.11 reads them).</summary>
 internal static class MosquittoConfig

@@ -1,4 +1,4 @@
-namespace ZeroDepMqtt.Transport.Tests.Support;
+namespace ZeroDepMqtt.TestSupport;
 
 /// <summary>Which TLS the test broker's listener speaks.</summary>
 public enum MosquittoTls

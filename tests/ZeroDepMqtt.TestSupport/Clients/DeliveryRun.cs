@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using ZeroDepMqtt.Protocol;
 
-namespace ZeroDepMqtt.Transport.Tests.Support;
+namespace ZeroDepMqtt.TestSupport;
 
 /// <summary>
 /// A publisher streaming numbered messages through a broker to a durable subscriber, with per-message bookkeeping:

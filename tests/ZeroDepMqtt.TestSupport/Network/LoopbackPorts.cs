@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
-namespace ZeroDepMqtt.Transport.Tests.Support;
+namespace ZeroDepMqtt.TestSupport;
 
 /// <summary>
 /// Listening ports on 127.0.0.1 for the brokers and proxies tests start as child processes: the one helper every test

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace ZeroDepMqtt.Transport.Tests.Support;
+namespace ZeroDepMqtt.TestSupport;
 
 /// <summary>A real Mosquitto (<c>/usr/sbin/mosquitto</c>) on 127.0.0.1 and a free port, with a generated config and
 /// its own folder (config, log, password file, persistence). Stopped by process id. Use it alone

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using ZeroDepMqtt.Protocol;
 using ZeroDepMqtt.Protocol.Packets;
 
-namespace ZeroDepMqtt.Transport.Tests.Support;
+namespace ZeroDepMqtt.TestSupport;
 
 /// <summary>Just enough MQTT to prove a connection works before the client exists: send CONNECT, read CONNACK.</summary>
 public static class RawMqtt
