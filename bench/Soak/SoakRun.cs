@@ -79,7 +79,7 @@ internal static class SoakRun
         string topic = $"soak/q{(int)qos}/{(killBroker ? "broker" : "network")}/{s.Seed}";
         var reconnect = new ReconnectOptions { InitialDelay = TimeSpan.FromMilliseconds(50), MaxDelay = TimeSpan.FromSeconds(1) };
 
-        var counts = new CountingSubscriber();
+        var counts = new DeliveryTally();
         await using var subscriber = new MqttClient(new MqttClientOptions
         {
             Broker = new BrokerAddress("127.0.0.1", broker.Port, false),
@@ -91,7 +91,7 @@ internal static class SoakRun
         });
         await subscriber.ConnectAsync();
         await subscriber.SubscribeAsync(topic, qos);
-        var reading = counts.ReadAsync(subscriber);
+        var reading = counts.ReadAsync(subscriber, static m => BinaryPrimitives.ReadInt64BigEndian(m.Payload.Span));
 
         await using var publisher = new MqttClient(new MqttClientOptions
         {
