@@ -73,7 +73,7 @@ internal static class SoakRun
             Persistence = true,
             AutosaveIntervalSeconds = AutosaveSeconds,
             LogTypes = ["error", "warning"],
-            ExtraConfig = ["max_inflight_messages 0"],
+            MaxInflightMessages = 0,
         });
         await using var proxy = new ChaosProxy(broker.Port);
         string topic = $"soak/q{(int)qos}/{(killBroker ? "broker" : "network")}/{s.Seed}";
