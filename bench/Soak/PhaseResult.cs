@@ -1,8 +1,9 @@
 using ZeroDepMqtt.Protocol;
+using ZeroDepMqtt.TestSupport;
 
 namespace ZeroDepMqtt.Soak;
 
-internal sealed class PhaseResult(QualityOfService qos, bool brokerKills, long sent, int failed, CountingSubscriber counts,
+internal sealed class PhaseResult(QualityOfService qos, bool brokerKills, long sent, int failed, DeliveryTally counts,
     int kills, ChaosProxy proxy, long connections)
 {
     public long LostByBroker;

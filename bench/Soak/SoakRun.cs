@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using ZeroDepMqtt.Protocol;
 using ZeroDepMqtt.Transport;
-using ZeroDepMqtt.Transport.Tests.Support;
+using ZeroDepMqtt.TestSupport;
 
 namespace ZeroDepMqtt.Soak;
 
@@ -73,13 +73,13 @@ internal static class SoakRun
             Persistence = true,
             AutosaveIntervalSeconds = AutosaveSeconds,
             LogTypes = ["error", "warning"],
-            ExtraConfig = ["max_inflight_messages 0"],
+            MaxInflightMessages = 0,
         });
         await using var proxy = new ChaosProxy(broker.Port);
         string topic = $"soak/q{(int)qos}/{(killBroker ? "broker" : "network")}/{s.Seed}";
         var reconnect = new ReconnectOptions { InitialDelay = TimeSpan.FromMilliseconds(50), MaxDelay = TimeSpan.FromSeconds(1) };
 
-        var counts = new CountingSubscriber();
+        var counts = new DeliveryTally();
         await using var subscriber = new MqttClient(new MqttClientOptions
         {
             Broker = new BrokerAddress("127.0.0.1", broker.Port, false),
@@ -91,7 +91,7 @@ internal static class SoakRun
         });
         await subscriber.ConnectAsync();
         await subscriber.SubscribeAsync(topic, qos);
-        var reading = counts.ReadAsync(subscriber);
+        var reading = counts.ReadAsync(subscriber, static m => BinaryPrimitives.ReadInt64BigEndian(m.Payload.Span));
 
         await using var publisher = new MqttClient(new MqttClientOptions
         {

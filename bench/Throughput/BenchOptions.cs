@@ -11,7 +11,7 @@ internal sealed record BenchOptions
     public List<string> Filters { get; init; } = [];
     public int[] Windows { get; init; } = [256, 1024, 4096];
     public string? Zdmqtt { get; init; }
-    public string Mosquitto { get; init; } = MosquittoBroker.DefaultPath;
+    public string Mosquitto { get; init; } = MosquittoBroker.DefaultExecutable;
     public string MosquittoPub { get; init; } = "mosquitto_pub";
     public bool AllocationCheck { get; init; } = true;
     public bool List { get; init; }

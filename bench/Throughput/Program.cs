@@ -68,7 +68,8 @@ if (options.List)
 var zdmqtt = Zdmqtt.Find(options.Zdmqtt, out var zdmqttMissing);
 var total = Stopwatch.StartNew();
 var workDir = Directory.CreateTempSubdirectory("zdmqtt-bench-input-").FullName;
-using var broker = rows.Any(r => r.Broker == BrokerKind.Mosquitto) || allocRows.Count > 0 ? MosquittoBroker.Start(options.Mosquitto) : null;
+await using var broker = rows.Any(r => r.Broker == BrokerKind.Mosquitto) || allocRows.Count > 0
+    ? await MosquittoBroker.StartAsync(Scenarios.ThroughputBroker(options)) : null;
 using var nullBroker = rows.Any(r => r.Broker == BrokerKind.Null) ? NullBroker.Start() : null;
 Console.WriteLine((broker is null ? "" : $"Mosquitto pid {broker.ProcessId} on 127.0.0.1:{broker.Port}; ") +
     (nullBroker is null ? "" : $"null broker on 127.0.0.1:{nullBroker.Port}; ") +
@@ -109,12 +110,12 @@ try
     if (options.Connections > 0 && options.ConnectionSeconds > 0)
     {
         Console.WriteLine();
-        Console.WriteLine(Scenarios.Connections(options, options.Connections, options.ConnectionSeconds));
+        Console.WriteLine(await Scenarios.ConnectionsAsync(options, options.Connections, options.ConnectionSeconds));
     }
     if (options.LatencySeconds > 0)
     {
         Console.WriteLine();
-        Console.WriteLine(Scenarios.Latency(options, 1000, options.LatencySeconds));
+        Console.WriteLine(await Scenarios.LatencyAsync(options, 1000, options.LatencySeconds));
     }
     Console.WriteLine($"Total {total.Elapsed:mm\\:ss}.");
 }

@@ -13,12 +13,24 @@ namespace ZeroDepMqtt.Bench.Throughput;
 /// </summary>
 internal static class Scenarios
 {
-    private static readonly string[] BrokerConfig = ["max_connections -1", "set_tcp_nodelay true"];
+    /// <summary>The broker of the throughput tables: no persistence and no limits on queued or in-flight messages, so
+    /// that neither drops nor the broker's default QoS 2 window (20) shape the figures; only errors and warnings logged;
+    /// no <c>set_tcp_nodelay</c>, as the table has always been measured.</summary>
+    public static MosquittoOptions ThroughputBroker(BenchOptions o) => new()
+    {
+        Executable = o.Mosquitto,
+        MaxQueuedMessages = 0,
+        MaxInflightMessages = 0,
+        TcpNoDelay = false,
+        LogTypes = ["error", "warning"],
+    };
+
+    private static MosquittoOptions ScenarioBroker(BenchOptions o) => ThroughputBroker(o) with { TcpNoDelay = true, ExtraConfig = ["max_connections -1"] };
 
     /// <summary>Our client and MQTTnet, <paramref name="connections"/> each, publishing QoS 1 once a second for <paramref name="seconds"/>.</summary>
-    public static string Connections(BenchOptions o, int connections, int seconds)
+    public static async Task<string> ConnectionsAsync(BenchOptions o, int connections, int seconds)
     {
-        using var broker = MosquittoBroker.Start(o.Mosquitto, BrokerConfig);
+        await using var broker = await MosquittoBroker.StartAsync(ScenarioBroker(o));
         var sb = new StringBuilder();
         sb.AppendLine($"{connections:N0} connections from one process, each publishing 64 B at QoS 1 once a second for {seconds} s, through Mosquitto:");
         sb.AppendLine();
@@ -42,9 +54,9 @@ internal static class Scenarios
     }
 
     /// <summary>QoS 1 at <paramref name="rate"/> msgs/s for <paramref name="seconds"/>: ours, MQTTnet, mosquitto_pub, one after another.</summary>
-    public static string Latency(BenchOptions o, int rate, int seconds)
+    public static async Task<string> LatencyAsync(BenchOptions o, int rate, int seconds)
     {
-        using var broker = MosquittoBroker.Start(o.Mosquitto, BrokerConfig);
+        await using var broker = await MosquittoBroker.StartAsync(ScenarioBroker(o));
         int count = rate * seconds, warmup = Math.Min(count, rate * 2);
         var sb = new StringBuilder();
         sb.AppendLine($"Latency at {rate:N0} msgs/s, QoS 1, 64 B, {count:N0} messages after {warmup:N0} of warm-up, through Mosquitto (set_tcp_nodelay true):");

@@ -2,7 +2,7 @@ using System.Text;
 using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
 using ZeroDepMqtt.Protocol;
-using ZeroDepMqtt.Transport.Tests.Support;
+using ZeroDepMqtt.TestSupport;
 using static ZeroDepMqtt.Transport.Tests.MqttClientLifecycleTests;
 
 namespace ZeroDepMqtt.Transport.Tests;

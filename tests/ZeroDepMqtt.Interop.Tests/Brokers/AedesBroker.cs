@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text;
-using ZeroDepMqtt.Transport.Tests.Support;
+using ZeroDepMqtt.TestSupport;
 
 namespace ZeroDepMqtt.Interop.Tests.Brokers;
 
@@ -34,7 +34,7 @@ public sealed class AedesBroker(BrokerCredentials? credentials, AedesWebSocket? 
         bool firstStart = _port == 0;
         for (int attempt = 1; ; attempt++)
         {
-            if (firstStart) _port = Loopback.FreePort();
+            if (firstStart) _port = LoopbackPorts.Reserve();
             if (await TryStartAsync(node, cancellationToken)) return;
             // Another test process may pick the same port at the same moment (LoopbackPorts): on the first start, try another.
             if (!firstStart || attempt == StartAttempts || !Output().Contains("EADDRINUSE", StringComparison.Ordinal))
@@ -108,7 +108,7 @@ public sealed class AedesBroker(BrokerCredentials? credentials, AedesWebSocket? 
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _process = process;
-        if (await Loopback.WaitUntilAcceptsAsync(_port, StartTimeout, () => process.HasExited, cancellationToken)) return true;
+        if (await LoopbackPorts.WaitUntilAcceptsAsync(_port, StartTimeout, () => process.HasExited, cancellationToken)) return true;
         await StopAsync();
         return false;
     }

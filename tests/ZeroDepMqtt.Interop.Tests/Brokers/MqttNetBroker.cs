@@ -3,6 +3,7 @@ using System.Net;
 using MQTTnet.Diagnostics.Logger;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
+using ZeroDepMqtt.TestSupport;
 
 namespace ZeroDepMqtt.Interop.Tests.Brokers;
 
@@ -58,7 +59,7 @@ public sealed class MqttNetBroker(BrokerCredentials? credentials) : IBrokerUnder
         await server.StartAsync();
         _server = server;
         _port = options.DefaultEndpointOptions.Port;
-        if (_port == 0 || !await Loopback.WaitUntilAcceptsAsync(_port, TimeSpan.FromSeconds(15), () => false, cancellationToken))
+        if (_port == 0 || !await LoopbackPorts.WaitUntilAcceptsAsync(_port, TimeSpan.FromSeconds(15), () => false, cancellationToken))
             throw new InvalidOperationException($"{Name} does not accept connections on port {_port}.\n{LogTail()}");
     }
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
-using ZeroDepMqtt.Transport.Tests.Support;
+using ZeroDepMqtt.TestSupport;
 
 namespace ZeroDepMqtt.Interop.Tests.Brokers;
 
@@ -74,10 +74,10 @@ public sealed class RabbitMqNode : IBrokerUnderTest
         if (MissingReason is { } missing) throw new InvalidOperationException(missing);
         if (Port == 0)
         {
-            Port = Loopback.FreePort();
-            WebSocketPort = Loopback.FreePort();
-            _amqpPort = Loopback.FreePort();
-            _distPort = Loopback.FreePort();
+            Port = LoopbackPorts.Reserve();
+            WebSocketPort = LoopbackPorts.Reserve();
+            _amqpPort = LoopbackPorts.Reserve();
+            _distPort = LoopbackPorts.Reserve();
             WriteConfig();
         }
         var info = new ProcessStartInfo(Path.Combine(Bin, "rabbitmq-server"))
@@ -95,8 +95,8 @@ public sealed class RabbitMqNode : IBrokerUnderTest
         process.BeginErrorReadLine();
         _process = process;
         // Both MQTT listeners open after the plugins started; the WebSocket one last.
-        bool up = await Loopback.WaitUntilAcceptsAsync(Port, StartTimeout, () => process.HasExited, cancellationToken)
-               && await Loopback.WaitUntilAcceptsAsync(WebSocketPort, StartTimeout, () => process.HasExited, cancellationToken);
+        bool up = await LoopbackPorts.WaitUntilAcceptsAsync(Port, StartTimeout, () => process.HasExited, cancellationToken)
+               && await LoopbackPorts.WaitUntilAcceptsAsync(WebSocketPort, StartTimeout, () => process.HasExited, cancellationToken);
         if (!up)
         {
             await StopAsync();
@@ -167,7 +167,7 @@ public sealed class RabbitMqNode : IBrokerUnderTest
         await CtlAsync(["stop_app"], cancellationToken);
         await CtlAsync(["join_cluster", other.NodeName], cancellationToken);
         await CtlAsync(["start_app"], cancellationToken);
-        if (!await Loopback.WaitUntilAcceptsAsync(Port, StartTimeout, () => _process?.HasExited ?? true, cancellationToken))
+        if (!await LoopbackPorts.WaitUntilAcceptsAsync(Port, StartTimeout, () => _process?.HasExited ?? true, cancellationToken))
             throw new InvalidOperationException($"{NodeName} did not reopen MQTT port {Port} after joining {other.NodeName}.\n{LogTail()}");
     }
 

@@ -1,5 +1,5 @@
 using ZeroDepMqtt.Interop.Tests.Brokers;
-using ZeroDepMqtt.Transport.Tests.Support;
+using ZeroDepMqtt.TestSupport;
 
 namespace ZeroDepMqtt.Interop.Tests.WebSocket;
 

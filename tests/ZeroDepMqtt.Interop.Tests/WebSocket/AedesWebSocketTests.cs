@@ -4,8 +4,7 @@ using ZeroDepMqtt.Interop.Tests.Support;
 using ZeroDepMqtt.Protocol;
 using ZeroDepMqtt.Transport;
 using ZeroDepMqtt.Transport.Connections;
-using ZeroDepMqtt.Transport.Tests.Connections;
-using ZeroDepMqtt.Transport.Tests.Support;
+using ZeroDepMqtt.TestSupport;
 using ZeroDepMqtt.Transport.Tls;
 
 namespace ZeroDepMqtt.Interop.Tests.WebSocket;

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using Xunit.Abstractions;
 using ZeroDepMqtt.Sink.Tests.Cli;
-using ZeroDepMqtt.Transport.Tests.Support;
+using ZeroDepMqtt.TestSupport;
 
 namespace ZeroDepMqtt.Sink.Tests.Cache;
 

@@ -1,5 +1,5 @@
 using Xunit.Abstractions;
-using ZeroDepMqtt.Transport.Tests.Support;
+using ZeroDepMqtt.TestSupport;
 
 namespace ZeroDepMqtt.Sink.Tests.Cli;
 

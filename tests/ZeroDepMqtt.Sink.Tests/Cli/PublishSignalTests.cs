@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using Xunit.Abstractions;
-using ZeroDepMqtt.Transport.Tests.Support;
+using ZeroDepMqtt.TestSupport;
 
 namespace ZeroDepMqtt.Sink.Tests.Cli;
 

@@ -1,5 +1,5 @@
 using ZeroDepMqtt.Sink.Configuration;
-using ZeroDepMqtt.Transport.Tests.Support;
+using ZeroDepMqtt.TestSupport;
 
 namespace ZeroDepMqtt.Sink.Tests.Configuration;
 

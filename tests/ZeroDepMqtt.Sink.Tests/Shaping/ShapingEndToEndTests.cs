@@ -2,7 +2,7 @@ using System.IO.Compression;
 using System.Text;
 using Xunit.Abstractions;
 using ZeroDepMqtt.Sink.Tests.Cli;
-using ZeroDepMqtt.Transport.Tests.Support;
+using ZeroDepMqtt.TestSupport;
 
 namespace ZeroDepMqtt.Sink.Tests.Shaping;
 

@@ -1,6 +1,6 @@
 using Xunit.Abstractions;
 using ZeroDepMqtt.Protocol;
-using ZeroDepMqtt.Transport.Tests.Support;
+using ZeroDepMqtt.TestSupport;
 
 namespace ZeroDepMqtt.Transport.Tests.Connections;
 

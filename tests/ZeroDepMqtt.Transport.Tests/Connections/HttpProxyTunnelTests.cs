@@ -1,7 +1,7 @@
 using Xunit.Abstractions;
 using ZeroDepMqtt.Protocol;
 using ZeroDepMqtt.Transport.Connections;
-using ZeroDepMqtt.Transport.Tests.Support;
+using ZeroDepMqtt.TestSupport;
 using ZeroDepMqtt.Transport.Tls;
 
 namespace ZeroDepMqtt.Transport.Tests.Connections;

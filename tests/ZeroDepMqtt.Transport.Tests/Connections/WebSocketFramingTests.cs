@@ -6,7 +6,7 @@ using System.Text;
 using Xunit.Abstractions;
 using ZeroDepMqtt.Protocol;
 using ZeroDepMqtt.Transport.Connections;
-using ZeroDepMqtt.Transport.Tests.Support;
+using ZeroDepMqtt.TestSupport;
 
 namespace ZeroDepMqtt.Transport.Tests.Connections;
 

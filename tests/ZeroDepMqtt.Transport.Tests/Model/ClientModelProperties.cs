@@ -5,7 +5,7 @@ using FsCheck.Xunit;
 using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
 using ZeroDepMqtt.Protocol;
-using ZeroDepMqtt.Transport.Tests.Support;
+using ZeroDepMqtt.TestSupport;
 
 namespace ZeroDepMqtt.Transport.Tests.Model;
 

@@ -1,4 +1,4 @@
-using ZeroDepMqtt.Transport.Tests.Support;
+using ZeroDepMqtt.TestSupport;
 
 namespace ZeroDepMqtt.Transport.Tests.Model;
 

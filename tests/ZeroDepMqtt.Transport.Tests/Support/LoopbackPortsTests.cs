@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using ZeroDepMqtt.TestSupport;
 
 namespace ZeroDepMqtt.Transport.Tests.Support;
 

@@ -2,6 +2,7 @@ using System.Text;
 using Xunit.Abstractions;
 using ZeroDepMqtt.Protocol;
 using ZeroDepMqtt.Protocol.Packets;
+using ZeroDepMqtt.TestSupport;
 
 namespace ZeroDepMqtt.Transport.Tests.Support;
 

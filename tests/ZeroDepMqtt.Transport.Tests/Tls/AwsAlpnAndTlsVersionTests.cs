@@ -2,7 +2,7 @@ using System.Security.Authentication;
 using Xunit.Abstractions;
 using ZeroDepMqtt.Protocol;
 using ZeroDepMqtt.Transport.Connections;
-using ZeroDepMqtt.Transport.Tests.Support;
+using ZeroDepMqtt.TestSupport;
 using ZeroDepMqtt.Transport.Tls;
 
 namespace ZeroDepMqtt.Transport.Tests.Tls;

@@ -1,7 +1,7 @@
 using System.Text;
 using Xunit.Abstractions;
 using ZeroDepMqtt.Protocol;
-using ZeroDepMqtt.Transport.Tests.Support;
+using ZeroDepMqtt.TestSupport;
 using ZeroDepMqtt.Transport.Tls;
 
 namespace ZeroDepMqtt.Transport.Tests.Tls;

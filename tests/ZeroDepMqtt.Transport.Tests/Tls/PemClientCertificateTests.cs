@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using ZeroDepMqtt.Transport.Tests.Support;
+using ZeroDepMqtt.TestSupport;
 using ZeroDepMqtt.Transport.Tls;
 
 namespace ZeroDepMqtt.Transport.Tests.Tls;

@@ -1,6 +1,6 @@
 using System.Security.Authentication;
 using Xunit.Abstractions;
-using ZeroDepMqtt.Transport.Tests.Support;
+using ZeroDepMqtt.TestSupport;
 using ZeroDepMqtt.Transport.Tls;
 
 namespace ZeroDepMqtt.Transport.Tests.Tls;

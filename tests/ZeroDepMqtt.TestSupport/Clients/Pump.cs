@@ -1,4 +1,4 @@
-namespace ZeroDepMqtt.Transport.Tests.Support;
+namespace ZeroDepMqtt.TestSupport;
 
 /// <summary>Copies bytes both ways between two streams until either side ends, observing both copies (the one still
 /// running fails when the streams close, and an unobserved failure would surface in another test).</summary>

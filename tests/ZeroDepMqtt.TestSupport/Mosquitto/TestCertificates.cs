@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
-namespace ZeroDepMqtt.Transport.Tests.Support;
+namespace ZeroDepMqtt.TestSupport;
 
 /// <summary>A private PKI made once per test run in a temp folder: a root CA, an intermediate CA, a server certificate
 /// for localhost, client certificates with their keys in every PEM form the loader accepts, and an unrelated CA.</summary>

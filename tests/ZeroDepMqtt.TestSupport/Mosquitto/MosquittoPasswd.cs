@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace ZeroDepMqtt.Transport.Tests.Support;
+namespace ZeroDepMqtt.TestSupport;
 
 /// <summary>Creates Mosquitto password files with <c>mosquitto_passwd -b</c> (package mosquitto).</summary>
 internal static class MosquittoPasswd

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
-namespace ZeroDepMqtt.Transport.Tests.Support;
+namespace ZeroDepMqtt.TestSupport;
 
 /// <summary>
 /// Listening ports on 127.0.0.1 for the brokers and proxies tests start as child processes: the one helper every test
@@ -43,6 +43,29 @@ public static class LoopbackPorts
             }
         }
         throw new InvalidOperationException($"no free loopback port left in {Lowest}..{Highest}");
+    }
+
+    /// <summary>
+    /// A port that refuses connections for as long as the result is not disposed: bound on 127.0.0.1 without listening,
+    /// so a connect gets a reset (ECONNREFUSED) and no other process, such as a broker another test project starts, can
+    /// take it meanwhile (a port merely reserved and left unbound can be).
+    /// </summary>
+    public static RefusingPort HoldRefusing()
+    {
+        while (true)
+        {
+            int port = Reserve();
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
+                return new RefusingPort(socket, port);
+            }
+            catch (SocketException)
+            {
+                socket.Dispose(); // taken since the check: try the next one
+            }
+        }
     }
 
     /// <summary>Polls until the port accepts a TCP connection; false at the deadline or when <paramref name="gaveUp"/> says so.</summary>
@@ -98,4 +121,14 @@ public static class LoopbackPorts
         catch (UnauthorizedAccessException) { }
         return 49_152;
     }
+}
+
+/// <summary>A loopback port held bound and not listening (<see cref="LoopbackPorts.HoldRefusing"/>): connects to it are refused.</summary>
+public sealed class RefusingPort(Socket socket, int port) : IDisposable
+{
+    /// <summary>The port.</summary>
+    public int Port { get; } = port;
+
+    /// <summary>Releases the port.</summary>
+    public void Dispose() => socket.Dispose();
 }

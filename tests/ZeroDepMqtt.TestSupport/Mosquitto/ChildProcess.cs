@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
-namespace ZeroDepMqtt.Transport.Tests.Support;
+namespace ZeroDepMqtt.TestSupport;
 
 /// <summary>Stopping a broker started as a child process, by its process id. Shared by every test broker.</summary>
-internal static class ChildProcess
+public static class ChildProcess
 {
     private const int Sigterm = 15;
 

@@ -1,4 +1,4 @@
-namespace ZeroDepMqtt.Transport.Tests.Support;
+namespace ZeroDepMqtt.TestSupport;
 
 /// <summary>Client options for the real-broker tests: a unique client id, quick reconnects, short timeouts.</summary>
 public static class TestClients

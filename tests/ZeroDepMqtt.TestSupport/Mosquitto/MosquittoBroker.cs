@@ -4,15 +4,15 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace ZeroDepMqtt.Transport.Tests.Support;
+namespace ZeroDepMqtt.TestSupport;
 
 /// <summary>A real Mosquitto (<c>/usr/sbin/mosquitto</c>) on 127.0.0.1 and a free port, with a generated config and
 /// its own folder (config, log, password file, persistence). Stopped by process id. Use it alone
 /// (<c>await using var broker = await MosquittoBroker.StartAsync(...)</c>) or through a <see cref="MosquittoFixture"/>.</summary>
 public sealed class MosquittoBroker : IAsyncDisposable
 {
-    /// <summary>Where Debian installs the broker.</summary>
-    public const string Executable = "/usr/sbin/mosquitto";
+    /// <summary>Where Debian installs the broker: <see cref="MosquittoOptions.Executable"/> unless set.</summary>
+    public const string DefaultExecutable = "/usr/sbin/mosquitto";
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(15);
     private const int StartAttempts = 5;
@@ -59,8 +59,10 @@ public sealed class MosquittoBroker : IAsyncDisposable
     /// <summary>Starts a broker and waits until its port accepts connections.</summary>
     public static async Task<MosquittoBroker> StartAsync(MosquittoOptions? options = null, CancellationToken cancellationToken = default)
     {
-        if (!File.Exists(Executable)) throw new InvalidOperationException($"{Executable} is not installed (apt-get install mosquitto)");
         options ??= MosquittoOptions.Plain;
+        // A bare name is looked up on PATH by Process.Start.
+        if (Path.IsPathRooted(options.Executable) && !File.Exists(options.Executable))
+            throw new InvalidOperationException($"{options.Executable} is not installed (apt-get install mosquitto)");
         var broker = new MosquittoBroker(options, System.IO.Directory.CreateTempSubdirectory("zdmqtt-mosquitto-").FullName);
         try
         {
@@ -151,7 +153,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
 
     private async Task<bool> TryStartAsync(CancellationToken cancellationToken)
     {
-        var info = new ProcessStartInfo(Executable) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        var info = new ProcessStartInfo(Options.Executable) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
         info.ArgumentList.Add("-c");
         info.ArgumentList.Add(ConfigPath);
         var process = Process.Start(info) ?? throw new InvalidOperationException("Process.Start returned null");

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace ZeroDepMqtt.Transport.Tests.Support;
+namespace ZeroDepMqtt.TestSupport;
 
 /// <summary>Waits for a condition with a deadline. The poll interval is a sampling rate, not synchronisation: the test
 /// proceeds the moment the condition holds and fails with <paramref name="what"/> when the deadline passes first.</summary>

@@ -1,4 +1,4 @@
-namespace ZeroDepMqtt.Transport.Tests.Support;
+namespace ZeroDepMqtt.TestSupport;
 
 /// <summary>Which TLS the test broker's listener speaks.</summary>
 public enum MosquittoTls
@@ -16,6 +16,10 @@ public enum MosquittoTls
 /// <summary>How to configure a test broker. One listener on 127.0.0.1 and a free port.</summary>
 public sealed record MosquittoOptions
 {
+    /// <summary>The broker binary. Default: <see cref="MosquittoBroker.DefaultExecutable"/>; bench/Throughput takes
+    /// another with <c>--mosquitto</c>.</summary>
+    public string Executable { get; init; } = MosquittoBroker.DefaultExecutable;
+
     /// <summary>Plain or TLS. Default: plain.</summary>
     public MosquittoTls Tls { get; init; }
 
@@ -33,6 +37,14 @@ public sealed record MosquittoOptions
     /// <summary><c>max_queued_messages</c>. Default: 0, which Mosquitto reads as "no limit", so that slow subscribers
     /// lose nothing in zero-loss tests (Mosquitto's own default is 1000).</summary>
     public int MaxQueuedMessages { get; init; }
+
+    /// <summary><c>max_inflight_messages</c>, or null to leave Mosquitto's default (20). bench/Throughput sets 0 ("no
+    /// limit"), so that the broker's QoS 2 window does not shape its figures. Default: null.</summary>
+    public int? MaxInflightMessages { get; init; }
+
+    /// <summary><c>set_tcp_nodelay true</c>. Default: true: without it the broker's Nagle algorithm holds acks back for
+    /// the client's delayed ACK (about 40 ms). The bench's throughput table runs without it, as its figures always have.</summary>
+    public bool TcpNoDelay { get; init; } = true;
 
     /// <summary><c>log_type</c> values. Default: <c>all</c>; throughput tests want less, since every packet is logged.</summary>
     public IReadOnlyList<string> LogTypes { get; init; } = ["all"];

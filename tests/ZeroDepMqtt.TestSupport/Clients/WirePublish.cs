@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace ZeroDepMqtt.Transport.Tests.Support;
+namespace ZeroDepMqtt.TestSupport;
 
 /// <summary>A PUBLISH as a <see cref="ScriptedConnection"/> read it off the wire.</summary>
 public readonly record struct WirePublish(int QoS, bool Dup, string Topic, ushort PacketId, byte[] Payload)

@@ -4,9 +4,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using ZeroDepMqtt.Transport.Connections;
-using ZeroDepMqtt.Transport.Tests.Support;
 
-namespace ZeroDepMqtt.Transport.Tests.Connections;
+namespace ZeroDepMqtt.TestSupport;
 
 /// <summary>
 /// Debian's tinyproxy (1.11) as an HTTP CONNECT proxy on a free loopback port, with a generated config and its log on

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 
-namespace ZeroDepMqtt.Transport.Tests.Support;
+namespace ZeroDepMqtt.TestSupport;
 
 /// <summary>A message <c>mosquitto_sub</c> received.</summary>
 public readonly record struct ReceivedMessage(string Topic, byte[] Payload);

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace ZeroDepMqtt.Transport.Tests.Support;
+namespace ZeroDepMqtt.TestSupport;
 
 /// <summary>Records an <see cref="MqttClient"/>'s ConnectionLost and Connected events, for tests to wait on.</summary>
 public sealed class ClientEvents

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace ZeroDepMqtt.Transport.Tests.Support;
+namespace ZeroDepMqtt.TestSupport;
 
 /// <summary>
 /// A minimal HTTP CONNECT proxy on a free loopback port that tunnels every request to one local port, whatever host it

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using ZeroDepMqtt.Protocol;
 
-namespace ZeroDepMqtt.Transport.Tests.Support;
+namespace ZeroDepMqtt.TestSupport;
 
 /// <summary>
 /// A publisher streaming numbered messages through a broker to a durable subscriber, with per-message bookkeeping:
@@ -11,14 +11,12 @@ namespace ZeroDepMqtt.Transport.Tests.Support;
 public sealed class DeliveryRun : IAsyncDisposable
 {
     private readonly int[] _acked;
-    private readonly int[] _received;
     private readonly Task[] _publishes;
     private readonly SemaphoreSlim _outstanding;
-    private readonly CancellationTokenSource _stop = new();
+    private readonly DeliveryTally _tally = new();
     private Task? _publishing;
     private Task? _consuming;
     private int _completed;
-    private int _receivedTotal;
 
     private DeliveryRun(int count, QualityOfService qos, string topic, MqttClient publisher, MqttClient subscriber)
     {
@@ -28,7 +26,6 @@ public sealed class DeliveryRun : IAsyncDisposable
         Publisher = publisher;
         Subscriber = subscriber;
         _acked = new int[count];
-        _received = new int[count];
         _publishes = new Task[count];
         // Fewer outstanding publishes than the client's queue holds: every PublishAsync is accepted at once, so the
         // messages enter the session (and go out) in number order.
@@ -57,7 +54,7 @@ public sealed class DeliveryRun : IAsyncDisposable
     /// subscriber's connection count then: which side made it.</summary>
     public System.Collections.Concurrent.ConcurrentQueue<(int Number, bool Dup, long Connection)> ExtraCopies { get; } = new();
     /// <summary>Messages received, duplicates included.</summary>
-    public int ReceivedTotal => Volatile.Read(ref _receivedTotal);
+    public int ReceivedTotal => (int)_tally.Received;
 
     /// <summary>Connects a durable subscriber (fixed id, QoS 2 subscription) and a publisher.</summary>
     public static async Task<DeliveryRun> CreateAsync(MosquittoBroker broker, int count, QualityOfService qos, int maxInFlightQoS2)
@@ -80,7 +77,7 @@ public sealed class DeliveryRun : IAsyncDisposable
     public bool[] AckedSnapshot() { Interlocked.MemoryBarrier(); return [.. _acked.Select(a => a != 0)]; }
 
     /// <summary>How often number <paramref name="i"/> arrived so far.</summary>
-    public int ReceivedCount(int i) => Volatile.Read(ref _received[i]);
+    public int ReceivedCount(int i) => _tally.CountOf(i);
 
     /// <summary>Waits for every publish to complete; rethrows the first failure.</summary>
     public async Task WaitPublishedAsync(TimeSpan timeout)
@@ -135,28 +132,16 @@ public sealed class DeliveryRun : IAsyncDisposable
         }
     }
 
-    private async Task ConsumeAsync()
-    {
-        try
-        {
-            await foreach (var m in Subscriber.Messages.ReadAllAsync(_stop.Token))
-            {
-                if (m.Topic != Topic) continue;
-                int i = BinaryPrimitives.ReadInt32BigEndian(m.Payload.Span);
-                if (Interlocked.Increment(ref _received[i]) > 1) ExtraCopies.Enqueue((i, m.Dup, Subscriber.Metrics.Connections));
-                Interlocked.Increment(ref _receivedTotal);
-            }
-        }
-        catch (OperationCanceledException) { }
-    }
+    private Task ConsumeAsync() => _tally.ReadAsync(Subscriber,
+        m => m.Topic == Topic ? BinaryPrimitives.ReadInt32BigEndian(m.Payload.Span) : null,
+        (m, number, copies) => { if (copies > 1) ExtraCopies.Enqueue(((int)number, m.Dup, Subscriber.Metrics.Connections)); });
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync();
+        _tally.Stop();
         if (_consuming is not null) await _consuming;
         await Publisher.DisposeAsync();
         await Subscriber.DisposeAsync();
-        _stop.Dispose();
     }
 }

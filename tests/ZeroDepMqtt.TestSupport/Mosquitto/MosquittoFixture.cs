@@ -1,4 +1,4 @@
-namespace ZeroDepMqtt.Transport.Tests.Support;
+namespace ZeroDepMqtt.TestSupport;
 
 /// <summary>One broker shared by the tests of an xunit collection. Subclasses pick the options; tests get the broker
 /// through their constructor and print <see cref="MosquittoBroker.LogTail"/> to their ITestOutputHelper on failure.</summary>
@@ -50,7 +50,8 @@ public sealed class ClientCertificateMosquittoFixture : MosquittoFixture
     protected override MosquittoOptions Options => new() { Tls = MosquittoTls.RequireClientCertificate };
 }
 
-/// <summary>Collection names for the shared brokers.</summary>
+/// <summary>Collection names for the shared brokers. xunit finds collection definitions only in the test assembly, so
+/// the definitions are in InTestAssembly/BrokerCollectionDefinitions.cs, compiled into each test project that uses them.</summary>
 public static class BrokerCollections
 {
     /// <summary>Tests sharing a <see cref="PlainMosquittoFixture"/>.</summary>
@@ -65,19 +66,3 @@ public static class BrokerCollections
     /// <summary>Tests sharing a <see cref="ClientCertificateMosquittoFixture"/>.</summary>
     public const string ClientCertificate = "mosquitto client certificate";
 }
-
-/// <summary>xunit collection of <see cref="BrokerCollections.Plain"/>.</summary>
-[CollectionDefinition(BrokerCollections.Plain)]
-public sealed class PlainBrokerCollection : ICollectionFixture<PlainMosquittoFixture>;
-
-/// <summary>xunit collection of <see cref="BrokerCollections.Password"/>.</summary>
-[CollectionDefinition(BrokerCollections.Password)]
-public sealed class PasswordBrokerCollection : ICollectionFixture<PasswordMosquittoFixture>;
-
-/// <summary>xunit collection of <see cref="BrokerCollections.Tls"/>.</summary>
-[CollectionDefinition(BrokerCollections.Tls)]
-public sealed class TlsBrokerCollection : ICollectionFixture<TlsMosquittoFixture>;
-
-/// <summary>xunit collection of <see cref="BrokerCollections.ClientCertificate"/>.</summary>
-[CollectionDefinition(BrokerCollections.ClientCertificate)]
-public sealed class ClientCertificateBrokerCollection : ICollectionFixture<ClientCertificateMosquittoFixture>;

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace ZeroDepMqtt.Transport.Tests.Support;
+namespace ZeroDepMqtt.TestSupport;
 
 /// <summary>Records every <see cref="TaskScheduler.UnobservedTaskException"/> raised while the fixture lives: a faulted
 /// task nobody awaited is a lost error (a loop that died silently). Tests call <see cref="AssertNone"/> at their end.</summary>

@@ -1,4 +1,4 @@
-namespace ZeroDepMqtt.Transport.Tests.Support;
+namespace ZeroDepMqtt.TestSupport;
 
 /// <summary>The user the password-file brokers accept.</summary>
 public static class TestCredentials

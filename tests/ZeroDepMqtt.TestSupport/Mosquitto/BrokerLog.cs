@@ -1,6 +1,6 @@
 using Xunit.Abstractions;
 
-namespace ZeroDepMqtt.Transport.Tests.Support;
+namespace ZeroDepMqtt.TestSupport;
 
 /// <summary>Prints the broker's log to the test output when a test fails, so a red test shows what the broker saw.</summary>
 public static class BrokerLog

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace ZeroDepMqtt.Transport.Tests.Support;
+namespace ZeroDepMqtt.TestSupport;
 
 /// <summary>A hostile or broken "broker": a TCP listener on 127.0.0.1 and a free port whose connections the test drives
 /// byte by byte (read the client's packets, write scripted bytes, stay silent, never read).</summary>
