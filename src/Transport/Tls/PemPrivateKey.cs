@@ -118,7 +118,8 @@ internal static class PemPrivateKey
     }
 
     /// <summary>PBES1 and PKCS#12 schemes (old OpenSSL and Java defaults), which .NET decrypts only while importing:
-    /// RSA first, then EC.</summary>
+    /// RSA first, then EC. .NET does not say whether the passphrase or the key type failed, so a PBES1-encrypted key
+    /// that is neither RSA nor EC is reported as a wrong passphrase.</summary>
     private static AsymmetricAlgorithm ImportPbes1(byte[] der, string passphrase, string source)
     {
         var rsa = RSA.Create();
