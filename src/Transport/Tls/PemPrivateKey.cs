@@ -1,20 +1,21 @@
+using System.Formats.Asn1;
 using System.Security.Cryptography;
-using Org.BouncyCastle.Crypto;
-using Org.BouncyCastle.Crypto.Parameters;
-using Org.BouncyCastle.OpenSsl;
-using Org.BouncyCastle.Pkcs;
 using Org.BouncyCastle.Utilities.IO.Pem;
-using BcPemReader = Org.BouncyCastle.OpenSsl.PemReader;
-using BcPemWriter = Org.BouncyCastle.Utilities.IO.Pem.PemWriter;
 
 namespace ZeroDepMqtt.Transport.Tls;
 
 /// <summary>Turns one PEM private key block (RSA or EC; PKCS#1, SEC1, PKCS#8, encrypted PKCS#8 or legacy OpenSSL
-/// encryption) into a .NET <see cref="RSA"/> or <see cref="ECDsa"/>. BouncyCastle parses and decrypts; .NET imports the
-/// result as PKCS#8 DER, which is wiped afterwards.</summary>
+/// encryption) into a .NET <see cref="RSA"/> or <see cref="ECDsa"/>. BouncyCastle only frames the PEM block; .NET
+/// decrypts and imports, and decrypted key bytes are wiped afterwards.</summary>
+/// <remarks>BouncyCastle's OpenSSL PemReader used to parse and decrypt here: it reaches every cipher, digest, curve and
+/// signer BouncyCastle has, about 1.6 MB of the Native AOT zdmqtt binary (issue 15's 8 MiB goal), for keys .NET reads
+/// itself.</remarks>
 internal static class PemPrivateKey
 {
     private static readonly string[] KeyTypes = ["RSA PRIVATE KEY", "EC PRIVATE KEY", "PRIVATE KEY", "ENCRYPTED PRIVATE KEY"];
+
+    private const string RsaOid = "1.2.840.113549.1.1.1";
+    private const string EcOid = "1.2.840.10045.2.1";
 
     /// <summary>Whether the block is a private key of any kind, supported or not.</summary>
     public static bool IsPrivateKey(PemObject block) => block.Type.EndsWith("PRIVATE KEY", StringComparison.Ordinal);
@@ -32,96 +33,135 @@ internal static class PemPrivateKey
         if (Array.IndexOf(KeyTypes, block.Type) < 0)
             throw new ClientCertificateException(
                 $"{source} holds a \"{block.Type}\" block, which is not supported; use an RSA or EC key in PKCS#1 (RSA PRIVATE KEY), SEC1 (EC PRIVATE KEY) or PKCS#8 (PRIVATE KEY, ENCRYPTED PRIVATE KEY) form");
-        bool encrypted = IsEncrypted(block);
-        if (encrypted && string.IsNullOrEmpty(passphrase))
+        if (!IsEncrypted(block)) return Import(block.Type, block.Content, source, encrypted: false);
+        if (string.IsNullOrEmpty(passphrase))
             throw new ClientCertificateException($"{source} is encrypted but no passphrase was given");
 
-        AsymmetricKeyParameter key = Parse(block, source, encrypted ? passphrase : null);
-        return key switch
-        {
-            RsaPrivateCrtKeyParameters => Import(key, RSA.Create()),
-            ECPrivateKeyParameters => Import(key, ECDsa.Create()),
-            _ => throw new ClientCertificateException(
-                $"{source} holds a {Describe(key)} key, which is not supported; use an RSA or EC (ECDSA) key"),
-        };
-    }
-
-    private static AsymmetricKeyParameter Parse(PemObject block, string source, string? passphrase)
-    {
-        // The OpenSSL reader does the decryption (PBES1/PBES2 and the legacy DEK-Info headers); it takes PEM text.
-        var text = new StringWriter();
-        new BcPemWriter(text).WriteObject(block);
-        var finder = passphrase is null ? null : new Passphrase(passphrase);
+        byte[]? plain;
+        string form = block.Type;
         try
         {
-            object? parsed = new BcPemReader(new StringReader(text.ToString()), finder).ReadObject();
-            return parsed switch
+            if (block.Type == "ENCRYPTED PRIVATE KEY")
             {
-                AsymmetricCipherKeyPair pair => pair.Private,
-                AsymmetricKeyParameter { IsPrivate: true } single => single,
-                _ => throw new ClientCertificateException($"{source}: the \"{block.Type}\" block holds no private key"),
-            };
+                plain = Pbes2Decryption.TryDecrypt(block.Content, passphrase, source);
+                if (plain is null) return ImportPbes1(block.Content, passphrase, source);
+                form = "PRIVATE KEY";
+            }
+            else
+            {
+                plain = OpenSslLegacyDecryption.Decrypt(block, passphrase, source);
+            }
         }
-        catch (ClientCertificateException) { throw; }
-        catch (Exception e) when (passphrase is not null)
+        catch (CryptographicException e)
         {
-            // A wrong passphrase shows up as a padding or ASN.1 error after decryption; both mean the same to a user.
-            throw new ClientCertificateException($"{source} could not be decrypted: wrong passphrase", e);
+            // A wrong passphrase shows up as a padding error after decryption.
+            throw WrongPassphrase(source, e);
         }
-        catch (Exception e)
+        catch (AsnContentException e)
         {
             throw new ClientCertificateException($"{source}: the \"{block.Type}\" block cannot be parsed ({e.GetType().Name})", e);
         }
+        try
+        {
+            return Import(form, plain, source, encrypted: true);
+        }
         finally
         {
-            finder?.Clear();
+            CryptographicOperations.ZeroMemory(plain);
         }
     }
 
-    private static T Import<T>(AsymmetricKeyParameter key, T algorithm) where T : AsymmetricAlgorithm
+    private static ClientCertificateException WrongPassphrase(string source, Exception e)
+        => new($"{source} could not be decrypted: wrong passphrase", e);
+
+    private static AsymmetricAlgorithm Import(string form, byte[] der, string source, bool encrypted)
     {
-        byte[] der = PrivateKeyInfoFactory.CreatePrivateKeyInfo(key).GetDerEncoded();
+        AsymmetricAlgorithm? key = null;
         try
         {
-            algorithm.ImportPkcs8PrivateKey(der, out _);
-            return algorithm;
+            switch (form)
+            {
+                case "RSA PRIVATE KEY":
+                    key = RSA.Create();
+                    ((RSA)key).ImportRSAPrivateKey(der, out _);
+                    break;
+                case "EC PRIVATE KEY":
+                    key = ECDsa.Create();
+                    ((ECDsa)key).ImportECPrivateKey(der, out _);
+                    break;
+                default:
+                    string oid = Pkcs8Algorithm(der);
+                    key = oid switch
+                    {
+                        RsaOid => RSA.Create(),
+                        EcOid => ECDsa.Create(),
+                        _ => throw new ClientCertificateException(
+                            $"{source} holds {Describe(oid)} key, which is not supported; use an RSA or EC (ECDSA) key"),
+                    };
+                    key.ImportPkcs8PrivateKey(der, out _);
+                    break;
+            }
+            return key;
+        }
+        catch (Exception e) when (e is CryptographicException or AsnContentException)
+        {
+            key?.Dispose();
+            // Decrypted with a wrong passphrase, the bytes are noise: an ASN.1 error means the same to a user.
+            if (encrypted) throw WrongPassphrase(source, e);
+            throw new ClientCertificateException($"{source}: the \"{form}\" block cannot be parsed ({e.GetType().Name})", e);
         }
         catch
         {
-            algorithm.Dispose();
+            key?.Dispose();
             throw;
         }
-        finally
+    }
+
+    /// <summary>PBES1 and PKCS#12 schemes (old OpenSSL and Java defaults), which .NET decrypts only while importing:
+    /// RSA first, then EC. .NET does not say whether the passphrase or the key type failed, so a PBES1-encrypted key
+    /// that is neither RSA nor EC is reported as a wrong passphrase.</summary>
+    private static AsymmetricAlgorithm ImportPbes1(byte[] der, string passphrase, string source)
+    {
+        var rsa = RSA.Create();
+        try
         {
-            CryptographicOperations.ZeroMemory(der);
+            rsa.ImportEncryptedPkcs8PrivateKey(passphrase, der, out _);
+            return rsa;
+        }
+        catch (CryptographicException)
+        {
+            rsa.Dispose();
+        }
+        var ec = ECDsa.Create();
+        try
+        {
+            ec.ImportEncryptedPkcs8PrivateKey(passphrase, der, out _);
+            return ec;
+        }
+        catch (CryptographicException e)
+        {
+            ec.Dispose();
+            throw WrongPassphrase(source, e);
         }
     }
 
-    private static string Describe(AsymmetricKeyParameter key) => key switch
+    /// <summary>The algorithm OID of a PKCS#8 PrivateKeyInfo.</summary>
+    private static string Pkcs8Algorithm(byte[] der)
     {
-        DsaPrivateKeyParameters => "DSA",
-        Ed25519PrivateKeyParameters => "Ed25519",
-        Ed448PrivateKeyParameters => "Ed448",
-        X25519PrivateKeyParameters => "X25519",
-        X448PrivateKeyParameters => "X448",
-        _ => key.GetType().Name.Replace("PrivateKeyParameters", "", StringComparison.Ordinal),
+        var info = new AsnReader(der, AsnEncodingRules.BER).ReadSequence();
+        info.ReadInteger(); // version
+        return info.ReadSequence().ReadObjectIdentifier();
+    }
+
+    private static string Describe(string oid) => oid switch
+    {
+        "1.2.840.10040.4.1" => "a DSA",
+        "1.3.101.112" => "an Ed25519",
+        "1.3.101.113" => "an Ed448",
+        "1.3.101.110" => "an X25519",
+        "1.3.101.111" => "an X448",
+        "1.2.840.113549.1.3.1" => "a DH",
+        "1.2.840.113549.1.1.10" => "an RSASSA-PSS",
+        _ => $"an algorithm {oid}",
     };
-
-    /// <summary>Hands the passphrase to BouncyCastle as a char array that is wiped afterwards.</summary>
-    private sealed class Passphrase(string value) : IPasswordFinder
-    {
-        private readonly List<char[]> _handedOut = [];
-
-        public char[] GetPassword()
-        {
-            var chars = value.ToCharArray();
-            _handedOut.Add(chars);
-            return chars;
-        }
-
-        public void Clear()
-        {
-            foreach (var chars in _handedOut) Array.Clear(chars);
-        }
-    }
 }
