@@ -67,12 +67,18 @@ public class ClientSessionAllocationTests
         var rig = new Rig();
         for (int i = 0; i < 1_000; i++) Assert.Equal(1, rig.Cycle(qos, TimeSpan.FromMilliseconds(i)));   // warm-up: pools, JIT
 
-        int completed = 0;
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < Cycles; i++) completed += rig.Cycle(qos, TimeSpan.FromMilliseconds(i));
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-
-        Assert.Equal(Cycles, completed);
-        Assert.Equal(0, allocated);
+        // The least of three rounds: the runtime may allocate on this thread once, mid-loop (seen once in CI: 2,240 bytes
+        // in one round of 10,000 cycles, as tiered compilation swapped code in); an allocation per message shows in
+        // every round, at 10,000 times its size.
+        var rounds = new List<long>();
+        for (int round = 0; round < 3 && (rounds.Count == 0 || rounds.Min() > 0); round++)
+        {
+            int completed = 0;
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < Cycles; i++) completed += rig.Cycle(qos, TimeSpan.FromMilliseconds(i));
+            rounds.Add(GC.GetAllocatedBytesForCurrentThread() - before);
+            Assert.Equal(Cycles, completed);
+        }
+        Assert.True(rounds.Min() == 0, $"bytes allocated per round of {Cycles} cycles: {string.Join(", ", rounds)}");
     }
 }
