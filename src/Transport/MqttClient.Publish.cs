@@ -47,6 +47,18 @@ public sealed partial class MqttClient
                 AcceptLocked(topic, payload, qos, retain, state: null);
                 return ValueTask.CompletedTask;
             }
+            if (qos == QualityOfService.AtMostOnce && !cancellationToken.CanBeCanceled)
+            {
+                // Queued QoS 0 that nobody can cancel (the usual case above the high-water mark against a fast
+                // broker): a ticket, a number in write order, instead of a completion per message. Issued after the
+                // session took the message and before anything is written, so ticket order is queue order.
+                if (!_session.TryPublish(topic, payload, qos, retain, _tickets))
+                    throw new InvalidOperationException("the session refused a publish it said it could accept");
+                var ticket = _tickets.Issue();
+                _metrics.OnPublished();
+                PumpLocked();
+                return ticket;
+            }
             completion = _completions.Rent();
             AcceptLocked(topic, payload, qos, retain, completion);
             completion.WatchCancellation(cancellationToken);

@@ -18,6 +18,7 @@ public sealed partial class MqttClient : IAsyncDisposable
     private readonly ClientSession _session;
     private readonly object _gate = new();                      // guards _session and every mutable field of the client
     private readonly PublishCompletionPool _completions;
+    private readonly WriteTickets _tickets;                     // queued QoS 0 publishes that cannot be cancelled; see WriteTickets
     private readonly Channel<MqttApplicationMessage> _received;
     private readonly TimeProvider _time;
     private readonly long _startTimestamp;
@@ -58,6 +59,7 @@ public sealed partial class MqttClient : IAsyncDisposable
             MaxQueuedBytes = options.MaxQueuedBytes,
             UserName = options.UserName,
         });
+        _tickets = new WriteTickets(_gate);
         _completions = new PublishCompletionPool(options.MaxInFlight + options.MaxQueuedMessages, OnPublishCancelled);
         _received = Channel.CreateBounded<MqttApplicationMessage>(new BoundedChannelOptions(options.ReceiveBufferCapacity)
         {
@@ -168,6 +170,7 @@ public sealed partial class MqttClient : IAsyncDisposable
                 case SessionEventKind.PublishCompleted:
                     _metrics.OnAcknowledged();
                     if (e.State is PublishCompletion done) { done.TrySetResult(); done.ReleaseFromSession(); }
+                    else if (ReferenceEquals(e.State, _tickets)) _tickets.OnEnded(null);
                     break;
                 case SessionEventKind.PublishDowngraded:
                     var downgraded = NewQoS2NotSupported();
@@ -184,6 +187,7 @@ public sealed partial class MqttClient : IAsyncDisposable
                         failed.TrySetException(_pendingFailure?.Invoke() ?? NewFault());
                         failed.ReleaseFromSession();
                     }
+                    else if (ReferenceEquals(e.State, _tickets)) _tickets.OnEnded(_pendingFailure?.Invoke() ?? NewFault());
                     break;
                 default:
                     OnRequestEvent(e);

@@ -29,10 +29,10 @@ public sealed class MqttClientMetrics : IDisposable
     }
 
     /// <summary>Publishes accepted.</summary>
-    public long Published => Interlocked.Read(ref _publishedCount);
+    public long Published => Volatile.Read(ref _publishedCount);
 
     /// <summary>Publishes completed at their QoS.</summary>
-    public long Acknowledged => Interlocked.Read(ref _acknowledgedCount);
+    public long Acknowledged => Volatile.Read(ref _acknowledgedCount);
 
     /// <summary>PUBLISH and PUBREL packets re-sent after reconnects.</summary>
     public long Resent => _client.ResentCount;
@@ -43,9 +43,20 @@ public sealed class MqttClientMetrics : IDisposable
     /// <summary>Flushes of the connection's write buffer: each is one or a few socket writes.</summary>
     public long Flushes => Interlocked.Read(ref _flushes);
 
-    internal void OnPublished() { Interlocked.Increment(ref _publishedCount); _published.Add(1); }
+    // Published and acknowledged change only under the client's lock, once per message: one writer at a time, so a
+    // volatile store (atomic for a long on every platform .NET runs on) is enough, without an interlocked instruction;
+    // the meter's counters are touched only while something listens.
+    internal void OnPublished()
+    {
+        Volatile.Write(ref _publishedCount, _publishedCount + 1);
+        if (_published.Enabled) _published.Add(1);
+    }
 
-    internal void OnAcknowledged() { Interlocked.Increment(ref _acknowledgedCount); _acknowledged.Add(1); }
+    internal void OnAcknowledged()
+    {
+        Volatile.Write(ref _acknowledgedCount, _acknowledgedCount + 1);
+        if (_acknowledged.Enabled) _acknowledged.Add(1);
+    }
 
     internal void OnFlushed() => Interlocked.Increment(ref _flushes);
 

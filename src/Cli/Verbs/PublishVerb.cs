@@ -140,11 +140,21 @@ public sealed class PublishVerb : IVerb
                 ILineSource source = (inputStream ?? console.OpenInput?.Invoke()) is { } stream
                     ? new InputLineReader(stream)
                     : new EnumeratedLineSource(InputLines.ReadAsync(console.In, cancellationToken), cancellationToken);
-                var window = new PublishWindow(sink, runtime.MaxInFlight + runtime.MaxQueuedMessages, RejectedLinePrinter(console));
+                var window = new PublishWindow(sink, WindowFor(settings.Qos, runtime), RejectedLinePrinter(console));
                 return await PublishAllAsync(sink, window, source, console, progress, started, cancellationToken).ConfigureAwait(false);
             }
         }
     }
+
+    /// <summary>What the client can take without waiting: its queue plus what its window at <paramref name="qos"/> lets
+    /// into flight (QoS 0 is never in flight; QoS 2 only up to its own cap). A larger window would make the excess
+    /// wait for queue room one by one, each wait an object of its own.</summary>
+    internal static int WindowFor(ZeroDepMqtt.Protocol.QualityOfService qos, MqttSinkRuntimeOptions runtime) => runtime.MaxQueuedMessages + qos switch
+    {
+        ZeroDepMqtt.Protocol.QualityOfService.AtMostOnce => 0,
+        ZeroDepMqtt.Protocol.QualityOfService.ExactlyOnce => Math.Min(runtime.MaxInFlight, runtime.MaxInFlightQoS2),
+        _ => runtime.MaxInFlight,
+    };
 
     // The window holds everything the client can take without waiting (in flight plus queued).
     private static async ValueTask<ExitCode> PublishAllAsync(MqttSink sink, PublishWindow window, ILineSource source,
