@@ -1,5 +1,5 @@
 using ZeroDepMqtt.Protocol;
-using ZeroDepMqtt.Transport.Tests.Support;
+using ZeroDepMqtt.TestSupport;
 using static ZeroDepMqtt.Transport.Tests.MqttClientLifecycleTests;
 
 namespace ZeroDepMqtt.Transport.Tests;
