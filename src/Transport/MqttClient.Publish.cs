@@ -52,10 +52,8 @@ public sealed partial class MqttClient
                 // Queued QoS 0 that nobody can cancel (the usual case above the high-water mark against a fast
                 // broker): a ticket, a number in write order, instead of a completion per message. Issued after the
                 // session took the message and before anything is written, so ticket order is queue order.
-                if (!_session.TryPublish(topic, payload, qos, retain, _tickets))
-                    throw new InvalidOperationException("the session refused a publish it said it could accept");
+                TakeLocked(topic, payload, qos, retain, _tickets);
                 var ticket = _tickets.Issue();
-                _metrics.OnPublished();
                 PumpLocked();
                 return ticket;
             }
@@ -164,10 +162,16 @@ public sealed partial class MqttClient
     /// <summary>Hands a publish the caller checked room for to the session and encodes what is due; under the lock.</summary>
     private void AcceptLocked(TopicName topic, ReadOnlyMemory<byte> payload, QualityOfService qos, bool retain, PublishCompletion? state)
     {
+        TakeLocked(topic, payload, qos, retain, state);
+        PumpLocked();
+    }
+
+    /// <summary>Hands a publish the caller checked room for to the session, without encoding yet; under the lock.</summary>
+    private void TakeLocked(TopicName topic, ReadOnlyMemory<byte> payload, QualityOfService qos, bool retain, object? state)
+    {
         if (!_session.TryPublish(topic, payload, qos, retain, state))
             throw new InvalidOperationException("the session refused a publish it said it could accept");
         _metrics.OnPublished();
-        PumpLocked();
     }
 
     /// <summary>
