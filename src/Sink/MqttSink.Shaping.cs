@@ -11,6 +11,7 @@ public sealed partial class MqttSink
 {
     private readonly MessageShaper? _shaper;
     private readonly MessageBatcher? _batcher;
+    private readonly ShapedPublishes _publishes = new();
     private long _rejected, _omitted;
 
     /// <summary>Messages not sent because they could not be shaped (not JSON, unresolved topic, template mismatch).</summary>
@@ -51,23 +52,7 @@ public sealed partial class MqttSink
         // A cancelled wait may leave the message queued and still read later: then its buffer must be the GC's, not the pool's.
         if (cancellationToken.CanBeCanceled)
             return _client.PublishAsync(e.Topic, payload.ToArray(), Settings.Qos, Settings.Retained, cancellationToken);
-        var rented = ArrayPool<byte>.Shared.Rent(payload.Length);
-        payload.CopyTo(rented);
-        return PublishRentedAsync(e.Topic, rented, payload.Length);
-    }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask PublishRentedAsync(TopicName topic, byte[] rented, int length)
-    {
-        try
-        {
-            await _client.PublishAsync(topic, rented.AsMemory(0, length), Settings.Qos, Settings.Retained, CancellationToken.None).ConfigureAwait(false);
-        }
-        finally
-        {
-            // The publish ended (acknowledged or failed): the client no longer reads the payload.
-            ArrayPool<byte>.Shared.Return(rented);
-        }
+        return _publishes.Publish(_client, e.Topic, payload, Settings.Qos, Settings.Retained);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]

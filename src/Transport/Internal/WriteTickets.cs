@@ -9,7 +9,8 @@ namespace ZeroDepMqtt.Transport.Internal;
 /// QoS 0 messages leave the session queue in order (written, or failed by <c>FailAll</c> from the head), so ticket
 /// n is done once n + 1 of them ended: a counter, not an object per message. The awaitable behind a ticket is a
 /// <see cref="TicketRange"/> of 32,768 tickets (the token is the offset), so a steady stream allocates one small
-/// object per 32,768 messages. All members except the awaitable's status reads run under the client's lock.
+/// object per 32,768 messages. All members except the awaitable's status reads run under the owner's lock (the
+/// client's; the sink's shaped publishes use one of their own, for messages they take off in order too).
 /// </summary>
 internal sealed class WriteTickets
 {
@@ -19,7 +20,9 @@ internal sealed class WriteTickets
     private long _issued;
     private long _ended;                          // written under the lock; read lock-free (64-bit aligned field)
     private TicketRange? _current;
-    private readonly List<(long Ticket, Action<object?> Continuation, object? State, ExecutionContext? Context)> _waiting = new();
+    // Awaiters of tickets not yet ended, soonest ticket first: a caller awaiting every ticket (tens of thousands
+    // outstanding) must not make each OnEnded scan them all.
+    private readonly PriorityQueue<(Action<object?> Continuation, object? State, ExecutionContext? Context), long> _waiting = new();
 
     public WriteTickets(object gate) => _gate = gate;
 
@@ -47,11 +50,9 @@ internal sealed class WriteTickets
         long ticket = _ended;
         if (failure is not null) RangeOf(ticket)?.RecordFailure(ticket, failure);
         Volatile.Write(ref _ended, ticket + 1);
-        for (int i = _waiting.Count - 1; i >= 0; i--)
+        while (_waiting.TryPeek(out _, out long waitingFor) && waitingFor <= ticket)
         {
-            var w = _waiting[i];
-            if (w.Ticket > ticket) continue;
-            _waiting.RemoveAt(i);
+            var w = _waiting.Dequeue();
             Schedule(w.Continuation, w.State, w.Context);
         }
     }
@@ -73,7 +74,7 @@ internal sealed class WriteTickets
         {
             if (ticket >= _ended)
             {
-                _waiting.Add((ticket, continuation, state, context));
+                _waiting.Enqueue((continuation, state, context), ticket);
                 return;
             }
         }
