@@ -12,13 +12,16 @@ internal sealed class CompiledTemplate
         Slots = slots;
         if (nodes.Count == 0) StaticText = [];
         else if (nodes is [TextNode only]) StaticText = only.Utf8;
-        _plain = PlainParts(nodes);
+        _plain = PlainPartsOf(nodes);
     }
 
     // Text and {{.a.b}} only (a topic pattern's usual form): such a template renders without the general runner.
     private readonly (byte[]? Text, byte[][]? Path)[]? _plain;
 
-    private static (byte[]? Text, byte[][]? Path)[]? PlainParts(List<TemplateNode> nodes)
+    /// <summary>The template's parts when it is text and plain field paths only (each part text or a path); else null.</summary>
+    internal (byte[]? Text, byte[][]? Path)[]? PlainParts => _plain;
+
+    private static (byte[]? Text, byte[][]? Path)[]? PlainPartsOf(List<TemplateNode> nodes)
     {
         var parts = new (byte[]?, byte[][]?)[nodes.Count];
         for (int i = 0; i < nodes.Count; i++)

@@ -197,7 +197,7 @@ internal sealed class JsonIndex
         open.Next = Length;
     }
 
-    private static int SkipWhitespace(ReadOnlySpan<byte> b, int i)
+    internal static int SkipWhitespace(ReadOnlySpan<byte> b, int i)
     {
         while (i < b.Length && b[i] is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t') i++;
         return i;
@@ -205,7 +205,7 @@ internal sealed class JsonIndex
 
     // One past the closing quote of the string starting at b[start], or -1 when it has an escape or a control
     // character, is not closed, or is not well-formed UTF-8.
-    private static int ScanString(ReadOnlySpan<byte> b, int start)
+    internal static int ScanString(ReadOnlySpan<byte> b, int start)
     {
         var content = b[(start + 1)..];
         int stop = content.IndexOfAny(StringStop);
@@ -216,7 +216,7 @@ internal sealed class JsonIndex
     }
 
     // One past the number starting at b[start] (RFC 8259: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?), or -1.
-    private static int ScanNumber(ReadOnlySpan<byte> b, int start)
+    internal static int ScanNumber(ReadOnlySpan<byte> b, int start)
     {
         int j = start;
         if (b[j] == '-') j++;

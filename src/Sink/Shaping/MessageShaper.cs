@@ -23,6 +23,7 @@ internal sealed partial class MessageShaper
         public readonly ArrayBufferWriter<byte> Template = new(1024);
         public readonly ShapeResults Results = new();
         public int[] Order = new int[16];
+        public (int Start, int End, JsonKind Kind)[] Found = new (int, int, JsonKind)[8];
     }
 
     [ThreadStatic] private static Scratch? t_scratch;
@@ -55,10 +56,16 @@ internal sealed partial class MessageShaper
     private bool Transforms => DataTemplate is not null || DataField is not null || Fields is not null || ExcludeFields is not null || Format != ShapeFormat.Json;
 
     /// <summary>Shapes <paramref name="input"/>. The results are valid until the next call on this thread.</summary>
-    public ShapeResults Shape(ReadOnlyMemory<byte> input)
+    public ShapeResults Shape(ReadOnlyMemory<byte> input) => Shape(input, flatLane: true);
+
+    /// <summary>As <see cref="Shape(ReadOnlyMemory{byte})"/>; <paramref name="flatLane"/> false skips the flat-object
+    /// lane (tests compare the two).</summary>
+    internal ShapeResults Shape(ReadOnlyMemory<byte> input, bool flatLane)
     {
         var s = t_scratch ??= new Scratch();
         var results = s.Results;
+        results.Clear();
+        if (flatLane && Flat != FlatPlan.None && TryShapeFlat(s, Flat, input.Span)) return results;
         results.Clear();
         if (!s.Input.TryParse(input, out string? error))
         {

@@ -1,0 +1,160 @@
+using System.Buffers;
+
+namespace ZeroDepMqtt.Sink.Shaping;
+
+internal sealed partial class MessageShaper
+{
+    /// <summary>
+    /// The names a <c>fields</c> projection and a topic pattern of plain top-level fields read, for the flat-object lane
+    /// (<see cref="TryShapeFlat"/>): fields first, in order, then the topic's fields not among them.
+    /// </summary>
+    private sealed class FlatPlan(byte[][] names, int[] fieldSlots, (byte[]? Text, int Slot)[]? topic)
+    {
+        public static readonly FlatPlan None = new([], [], null);
+
+        public byte[][] Names { get; } = names;
+        public int[] FieldSlots { get; } = fieldSlots;        // per field: its index in Names
+        public (byte[]? Text, int Slot)[]? Topic { get; } = topic;   // per topic part: text, or a field's index in Names
+    }
+
+    private FlatPlan? _flatPlan;
+
+    // Built on first use (the options are init-only properties); a race builds the same immutable plan twice.
+    private FlatPlan Flat => _flatPlan ??= BuildFlatPlan() ?? FlatPlan.None;
+
+    private FlatPlan? BuildFlatPlan()
+    {
+        if (Fields is null || ExcludeFields is not null || DataField is not null || DataTemplate is not null || Format != ShapeFormat.Json) return null;
+        var names = new List<byte[]>();
+        int SlotOf(byte[] name)
+        {
+            int at = names.FindIndex(n => n.AsSpan().SequenceEqual(name));
+            if (at >= 0) return at;
+            names.Add(name);
+            return names.Count - 1;
+        }
+        var fieldSlots = Fields.Select(SlotOf).ToArray();
+        (byte[]?, int)[]? topic = null;
+        if (TopicTemplate is not null)
+        {
+            if (TopicTemplate.PlainParts is not { } parts) return null;
+            topic = new (byte[]?, int)[parts.Length];
+            for (int i = 0; i < parts.Length; i++)
+            {
+                if (parts[i].Text is { } text) topic[i] = (text, -1);
+                else if (parts[i].Path is [var name]) topic[i] = (null, SlotOf(name));
+                else return null;   // a nested path ({{.a.b}}): the flat lane never sees inside values
+            }
+        }
+        return new FlatPlan([.. names], fieldSlots, topic);
+    }
+
+    /// <summary>
+    /// The lane for the common gateway case: a flat JSON object (no value is an object or array, no string has an
+    /// escape), <c>fields</c> kept, a topic of text and top-level fields. One validating pass over the bytes notes
+    /// where the few named values are, instead of indexing every node and then searching the index per field; the
+    /// result is byte for byte what the general path gives. False for anything else (with nothing added to the
+    /// results), and the caller takes the general path, which also gives every verdict and error message.
+    /// </summary>
+    private bool TryShapeFlat(Scratch s, FlatPlan plan, ReadOnlySpan<byte> b)
+    {
+        var names = plan.Names;
+        if (s.Found.Length < names.Length) s.Found = new (int, int, JsonKind)[names.Length];
+        var found = s.Found.AsSpan(0, names.Length);
+        found.Fill((-1, -1, JsonKind.Null));
+        int i = JsonIndex.SkipWhitespace(b, 0);
+        if (i >= b.Length || b[i] != '{') return false;
+        i = JsonIndex.SkipWhitespace(b, i + 1);
+        if (i >= b.Length) return false;
+        if (b[i] == '}') i++;
+        else
+        {
+            while (true)
+            {
+                if (b[i] != '"') return false;
+                int end = JsonIndex.ScanString(b, i);
+                if (end < 0) return false;
+                var name = b[(i + 1)..(end - 1)];
+                int slot = -1;
+                for (int k = 0; k < names.Length; k++)
+                    if (found[k].Start < 0 && name.SequenceEqual(names[k])) { slot = k; break; }   // the first of duplicates, as Property finds
+                i = JsonIndex.SkipWhitespace(b, end);
+                if (i >= b.Length || b[i] != ':') return false;
+                i = JsonIndex.SkipWhitespace(b, i + 1);
+                if (i >= b.Length) return false;
+                JsonKind kind;
+                switch (b[i])
+                {
+                    case (byte)'"': end = JsonIndex.ScanString(b, i); kind = JsonKind.String; break;
+                    case (byte)'t': end = b[i..].StartsWith("true"u8) ? i + 4 : -1; kind = JsonKind.True; break;
+                    case (byte)'f': end = b[i..].StartsWith("false"u8) ? i + 5 : -1; kind = JsonKind.False; break;
+                    case (byte)'n': end = b[i..].StartsWith("null"u8) ? i + 4 : -1; kind = JsonKind.Null; break;
+                    case (byte)'{' or (byte)'[': return false;
+                    default: end = JsonIndex.ScanNumber(b, i); kind = JsonKind.Number; break;
+                }
+                if (end < 0) return false;
+                if (slot >= 0) found[slot] = (i, end, kind);
+                i = JsonIndex.SkipWhitespace(b, end);
+                if (i >= b.Length) return false;
+                if (b[i] == '}') { i++; break; }
+                if (b[i] != ',') return false;
+                i = JsonIndex.SkipWhitespace(b, i + 1);
+                if (i >= b.Length) return false;
+            }
+        }
+        if (JsonIndex.SkipWhitespace(b, i) != b.Length) return false;
+
+        var entry = new ShapeResults.Entry();
+        if (plan.Topic is null) entry.Topic = StaticTopic;
+        else
+        {
+            s.Topic.ResetWrittenCount();
+            foreach (var (text, slot) in plan.Topic)
+            {
+                if (text is not null) { s.Topic.Write(text); continue; }
+                var (start, end, kind) = found[slot];
+                // As CompiledTemplate.TryRenderPlain: numbers and strings print as their text; a missing field or another
+                // kind is the template runner's to print or report.
+                if (kind == JsonKind.Number) s.Topic.Write(b[start..end]);
+                else if (kind == JsonKind.String && start >= 0) s.Topic.Write(b[(start + 1)..(end - 1)]);
+                else return false;
+            }
+            if (!TopicOf(s.Topic.WrittenSpan, out entry.Topic, out entry.Error)) { s.Results.Add(entry); return true; }
+        }
+
+        // As ProjectFields: "name": and the value's bytes (compact already: a flat value holds no whitespace) per kept field.
+        var payloads = s.Results.Payloads;
+        var keys = FieldKeys;
+        int room = 2;
+        foreach (var key in keys) room += key.Length + 1 + b.Length;   // each value is at most the whole input
+        var span = payloads.GetSpan(room);
+        int w = 1;
+        span[0] = (byte)'{';
+        for (int f = 0; f < keys.Length; f++)
+        {
+            var (start, end, _) = found[plan.FieldSlots[f]];
+            if (start < 0) continue;
+            if (w > 1) span[w++] = (byte)',';
+            keys[f].CopyTo(span[w..]);
+            w += keys[f].Length;
+            b[start..end].CopyTo(span[w..]);
+            w += end - start;
+        }
+        bool empty = w == 1;
+        span[w++] = (byte)'}';
+        entry.Start = payloads.WrittenCount;
+        entry.Length = w;
+        payloads.Advance(w);
+        entry.Omitted = OmitIfEmpty && empty;
+        s.Results.Add(entry);
+        return true;
+    }
+
+    /// <summary>Whether <paramref name="input"/> takes the flat-object lane (tests check that it is taken at all).</summary>
+    internal bool TakesFlatLane(ReadOnlySpan<byte> input)
+    {
+        var s = t_scratch ??= new Scratch();
+        s.Results.Clear();
+        return Flat != FlatPlan.None && TryShapeFlat(s, Flat, input);
+    }
+}
