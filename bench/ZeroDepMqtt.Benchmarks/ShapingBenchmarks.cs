@@ -61,6 +61,10 @@ public class ShapingBenchmarks
     [Benchmark]
     public int ShapeOnly() => _shaper.Shape(NextMessage()).Count;
 
+    /// <summary>The same without the flat-object lane: the node index, then the topic and the projection searched in it.</summary>
+    [Benchmark]
+    public int ShapeOnlyGeneralPath() => _shaper.Shape(NextMessage(), flatLane: false).Count;
+
     [Benchmark]
     public int ShapedDynamicTopicAndFields()
     {

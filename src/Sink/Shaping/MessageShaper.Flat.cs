@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace ZeroDepMqtt.Sink.Shaping;
 
@@ -62,9 +63,9 @@ internal sealed partial class MessageShaper
         if (s.Found.Length < names.Length) s.Found = new (int, int, JsonKind)[names.Length];
         var found = s.Found.AsSpan(0, names.Length);
         found.Fill((-1, -1, JsonKind.Null));
-        int i = JsonIndex.SkipWhitespace(b, 0);
+        int i = Skip(b, 0);
         if (i >= b.Length || b[i] != '{') return false;
-        i = JsonIndex.SkipWhitespace(b, i + 1);
+        i = Skip(b, i + 1);
         if (i >= b.Length) return false;
         if (b[i] == '}') i++;
         else
@@ -72,20 +73,20 @@ internal sealed partial class MessageShaper
             while (true)
             {
                 if (b[i] != '"') return false;
-                int end = JsonIndex.ScanString(b, i);
+                int end = ScanFlatString(b, i);
                 if (end < 0) return false;
                 var name = b[(i + 1)..(end - 1)];
                 int slot = -1;
                 for (int k = 0; k < names.Length; k++)
-                    if (found[k].Start < 0 && name.SequenceEqual(names[k])) { slot = k; break; }   // the first of duplicates, as Property finds
-                i = JsonIndex.SkipWhitespace(b, end);
+                    if (found[k].Start < 0 && name.Length == names[k].Length && name.SequenceEqual(names[k])) { slot = k; break; }   // the first of duplicates, as Property finds
+                i = Skip(b, end);
                 if (i >= b.Length || b[i] != ':') return false;
-                i = JsonIndex.SkipWhitespace(b, i + 1);
+                i = Skip(b, i + 1);
                 if (i >= b.Length) return false;
                 JsonKind kind;
                 switch (b[i])
                 {
-                    case (byte)'"': end = JsonIndex.ScanString(b, i); kind = JsonKind.String; break;
+                    case (byte)'"': end = ScanFlatString(b, i); kind = JsonKind.String; break;
                     case (byte)'t': end = b[i..].StartsWith("true"u8) ? i + 4 : -1; kind = JsonKind.True; break;
                     case (byte)'f': end = b[i..].StartsWith("false"u8) ? i + 5 : -1; kind = JsonKind.False; break;
                     case (byte)'n': end = b[i..].StartsWith("null"u8) ? i + 4 : -1; kind = JsonKind.Null; break;
@@ -94,15 +95,15 @@ internal sealed partial class MessageShaper
                 }
                 if (end < 0) return false;
                 if (slot >= 0) found[slot] = (i, end, kind);
-                i = JsonIndex.SkipWhitespace(b, end);
+                i = Skip(b, end);
                 if (i >= b.Length) return false;
                 if (b[i] == '}') { i++; break; }
                 if (b[i] != ',') return false;
-                i = JsonIndex.SkipWhitespace(b, i + 1);
+                i = Skip(b, i + 1);
                 if (i >= b.Length) return false;
             }
         }
-        if (JsonIndex.SkipWhitespace(b, i) != b.Length) return false;
+        if (Skip(b, i) != b.Length) return false;
 
         var entry = new ShapeResults.Entry();
         if (plan.Topic is null) entry.Topic = StaticTopic;
@@ -148,6 +149,25 @@ internal sealed partial class MessageShaper
         entry.Omitted = OmitIfEmpty && empty;
         s.Results.Add(entry);
         return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Skip(ReadOnlySpan<byte> b, int i) => i < b.Length && b[i] > (byte)' ' ? i : JsonIndex.SkipWhitespace(b, i);
+
+    // As JsonIndex.ScanString. Names and values here are mostly a few bytes long, where a byte loop beats setting up the
+    // vectorised search; a string longer than 32 bytes is left to that search.
+    private static int ScanFlatString(ReadOnlySpan<byte> b, int start)
+    {
+        int limit = Math.Min(b.Length, start + 33);
+        bool ascii = true;
+        for (int j = start + 1; j < limit; j++)
+        {
+            byte c = b[j];
+            if (c == (byte)'"') return ascii || System.Text.Unicode.Utf8.IsValid(b[(start + 1)..j]) ? j + 1 : -1;
+            if (c < 0x20 || c == (byte)'\\') return -1;
+            if (c >= 0x80) ascii = false;
+        }
+        return JsonIndex.ScanString(b, start);
     }
 
     /// <summary>Whether <paramref name="input"/> takes the flat-object lane (tests check that it is taken at all).</summary>

@@ -47,7 +47,16 @@ internal sealed class ShapedPublishes
             var memory = chunk.Bytes.AsMemory(chunk.Used, payload.Length);
             payload.CopyTo(memory.Span);
             // Under the lock: tickets are issued in the order the client accepted the publishes.
-            var publish = client.PublishAsync(topic, memory, qos, retain, CancellationToken.None);
+            ValueTask publish;
+            try
+            {
+                publish = client.PublishAsync(topic, memory, qos, retain, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                // A payload too large for one packet: this message fails, as its own task (the others of its input go on).
+                return ValueTask.FromException(e);
+            }
             // Done already: the client no longer reads the bytes, so they stay free.
             if (publish.IsCompleted) return publish;
             chunk.Used += payload.Length;

@@ -24,6 +24,7 @@ public sealed class FlatLaneTests
     [
         "\"d01\"", "\"d02\"", "21.5", "-0.25E-3", "0", "true", "false", "null", "\"\"", "\"a b\"", "\"q\\\"x\"",
         "\"a+b\"", "\"caf\u00e9\"", "{\"n\":1}", "[1,2]", "\"x/y\"",
+        "\"" + new string('x', 40) + "\"", "\"" + new string('x', 31) + "\u00e9" + new string('y', 8) + "\"", "\"" + new string('x', 36) + "\\n\"",
     ];
 
     private static readonly byte[] Noise = "{}[]\":,. -+eE01x\\\t\n\u00e9tn"u8.ToArray();
