@@ -67,6 +67,27 @@ public sealed class WriteTicketsTests
     }
 
     [Fact]
+    public async Task Many_awaiters_registered_in_any_order_resume_exactly_when_their_ticket_ended()
+    {
+        var tickets = new WriteTickets(_gate);
+        const int count = 2000;
+        var issued = new ValueTask[count];
+        lock (_gate) for (int i = 0; i < count; i++) issued[i] = tickets.Issue();
+        var resumed = new TaskCompletionSource[count];
+        foreach (int i in Enumerable.Range(0, count).OrderBy(i => (i * 7919) % count))
+        {
+            var done = resumed[i] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            issued[i].GetAwaiter().UnsafeOnCompleted(done.SetResult);
+        }
+        lock (_gate) for (int i = 0; i < count / 2; i++) tickets.OnEnded(null);
+        await Task.WhenAll(resumed.Take(count / 2).Select(r => r.Task)).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.All(resumed.Skip(count / 2), r => Assert.False(r.Task.IsCompleted));
+        lock (_gate) for (int i = count / 2; i < count; i++) tickets.OnEnded(null);
+        await Task.WhenAll(resumed.Select(r => r.Task)).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.All(issued, t => t.GetAwaiter().GetResult());
+    }
+
+    [Fact]
     public void A_continuation_registered_after_the_end_still_runs()
     {
         var tickets = new WriteTickets(_gate);
