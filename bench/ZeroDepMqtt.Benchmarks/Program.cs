@@ -2,5 +2,6 @@ using BenchmarkDotNet.Running;
 using ZeroDepMqtt.Benchmarks;
 
 if (args is ["shaping-cpu"]) ShapingCpuCheck.Run();
+else if (args is ["shaped-sink-alloc"]) ShapedSinkAllocationCheck.Run();
 else if (args is ["cache", ..]) CacheCheck.Run(args.Length > 1 ? args[1] : null);
 else BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
