@@ -45,7 +45,7 @@ public sealed class SessionOracle(Action<string> fail)
     private readonly Dictionary<int, Message> _messages = new();
     private readonly Dictionary<ushort, Message> _inFlight = new();   // written with an id, not ended
     private readonly HashSet<ushort> _reserved = new();               // QoS 2 ids past PUBREC that FailAll gave up
-    private readonly HashSet<ushort> _mayRelease = new();             // ids with no message that may still get a PUBREL
+    private readonly HashSet<ushort> _mayRelease = new();             // ids whose PUBREL may be queued since the last write
     private readonly Queue<Message> _qos0Written = new();             // written, must complete in write order
     private readonly HashSet<ushort> _inboundQos2 = new();            // QoS 2 ids delivered to the application, not yet released
 
@@ -98,8 +98,9 @@ public sealed class SessionOracle(Action<string> fail)
     /// <summary>The session wrote a PUBREL.</summary>
     public void PubRelWritten(ushort id)
     {
-        // MQTT-2.3.1-6, MQTT-4.3.3-1: for a QoS 2 message past PUBREC; or for an id with no message that the broker
-        // may still hold: given up by FailAll, or PUBREC'd while the session had nothing for it.
+        // MQTT-2.3.1-6, MQTT-4.3.3-1: for a QoS 2 message past PUBREC; for an id the broker may still hold after FailAll
+        // gave its message up; or one queued since the last write: PUBREC'd while the session had nothing for it, or
+        // whose message ended (an early or repeated PUBCOMP) after its PUBREL was queued.
         if (_inFlight.TryGetValue(id, out var m) && m.PubRecAccepted) return;
         if (_mayRelease.Contains(id) || _reserved.Contains(id)) return;
         Fail(m is null ? $"PUBREL {id} for no message" : $"PUBREL {id} for message {m.Tag}, which had no PUBREC");
@@ -130,12 +131,17 @@ public sealed class SessionOracle(Action<string> fail)
             if (m.QoS != QualityOfService.ExactlyOnce || !m.PubRecAccepted) Fail($"PUBCOMP accepted for message {m.Tag} before PUBREC");
             m.Acked = true;
         }
-        else
+        else if (_reserved.Remove(id))
         {
-            _reserved.Remove(id);
-            _mayRelease.Remove(id);
+            _mayRelease.Add(id); // its orphan PUBREL may still be queued
         }
     }
+
+    /// <summary>The session wrote everything it had (WriteOutgoing): no PUBREL queued before is still pending.</summary>
+    public void Flushed() => _mayRelease.Clear();
+
+    /// <summary>The connection was lost: the session drops the control packets it had not written.</summary>
+    public void ConnectionLost() => _mayRelease.Clear();
 
     /// <summary>The session took an accepting CONNACK; <paramref name="sessionKept"/>: CleanSession 0 and Session
     /// Present 1 (or MQTT 3.1, which has no Session Present).</summary>
@@ -174,9 +180,9 @@ public sealed class SessionOracle(Action<string> fail)
                 break;
             case SessionEventKind.PublishFailed:
                 if (!failAllStep) Fail($"message {tag} failed outside FailAll");
-                // FailAll keeps the id of a QoS 2 PUBLISH the broker may hold (written in its session, PUBREC or not) reserved
-                // until a PUBREL on a kept session releases it.
-                if (m.QoS == QualityOfService.ExactlyOnce && m.WrittenThisSession) { _reserved.Add(m.Id); _mayRelease.Add(m.Id); }
+                // FailAll keeps the id of a QoS 2 PUBLISH the broker may hold (written in its session, or PUBREC'd)
+                // reserved until a PUBREL on a kept session releases it.
+                if (m.QoS == QualityOfService.ExactlyOnce && (m.WrittenThisSession || m.PubRecAccepted)) _reserved.Add(m.Id);
                 break;
             case SessionEventKind.PublishCompleted when m.QoS == QualityOfService.AtMostOnce:
                 // QoS 0 completes when written, and in write order.
@@ -190,6 +196,7 @@ public sealed class SessionOracle(Action<string> fail)
                 Fail($"{kind} is not the end of a publish");
                 break;
         }
+        if (m.PubRecAccepted) _mayRelease.Add(m.Id);
         if (m.Id != 0 && _inFlight.TryGetValue(m.Id, out var held) && held == m) _inFlight.Remove(m.Id);
     }
 

@@ -151,6 +151,7 @@ internal sealed class SessionHarness
     {
         _lostStep = true;
         _session.ConnectionLost();
+        _oracle.ConnectionLost();
         _connectWritten = _connAccepted = _disconnectWritten = false;
     }
 
@@ -244,6 +245,7 @@ internal sealed class SessionHarness
         }
         if (!buffer.IsEmpty) Fail($"the client wrote a partial packet: {PacketText.Hex(_out.WrittenSpan)}");
         if (frames != written) Fail($"WriteOutgoing returned {written} but wrote {frames} packet(s)");
+        _oracle.Flushed();
     }
 
     private void OnClientPacket(in MqttFrame frame)

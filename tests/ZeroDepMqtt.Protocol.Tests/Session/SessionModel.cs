@@ -145,6 +145,7 @@ internal sealed class SessionModel
     private void Lose()
     {
         Session.ConnectionLost();
+        _oracle.ConnectionLost();
         _inTransit.Clear();
         _answers.Clear();
     }
@@ -165,6 +166,7 @@ internal sealed class SessionModel
             }
             _inTransit.Add(p);
         }
+        _oracle.Flushed();
     }
 
     private void BrokerReceives(Sent p)
