@@ -12,34 +12,17 @@ namespace ZeroDepMqtt.Oracles;
 /// </summary>
 public sealed class SessionOracle(Action<string> fail)
 {
-    /// <summary>One accepted publish as the oracle tracks it.</summary>
-    public sealed class Message
+    /// <summary>One accepted publish as the oracle tracks it (set only by the oracle).</summary>
+    public sealed class Message(int tag, QualityOfService qos)
     {
-        internal Message(int tag, QualityOfService qos) { Tag = tag; QoS = qos; }
-
-        /// <summary>The driver's number for it (the session's state object).</summary>
-        public int Tag { get; }
-
-        /// <summary>The QoS it was accepted at.</summary>
-        public QualityOfService QoS { get; }
-
-        /// <summary>Its packet id once written (kept across re-sends).</summary>
-        public ushort Id { get; internal set; }
-
-        /// <summary>Written at least once.</summary>
+        public int Tag { get; } = tag;                    // the driver's number for it (the session's state object)
+        public QualityOfService QoS { get; } = qos;       // the QoS it was accepted at
+        public ushort Id { get; internal set; }           // its packet id once written, kept across re-sends
         public bool Written { get; internal set; }
-
-        /// <summary>Written since the broker last reported no session: a re-send must then carry DUP 1.</summary>
-        internal bool WrittenThisSession;
-
-        /// <summary>QoS 2 past PUBREC while the session is kept: only PUBREL may be written for it (MQTT-4.3.3-1).</summary>
-        public bool PubRecAccepted { get; internal set; }
-
-        /// <summary>Its final ack was taken: it must end in the same step.</summary>
-        public bool Acked { get; internal set; }
-
-        /// <summary>How many times it ended (completed, failed, downgraded): exactly once in the end.</summary>
-        public int Ends { get; internal set; }
+        public bool PubRecAccepted { get; internal set; } // QoS 2 past PUBREC on a kept session: only PUBREL may follow (MQTT-4.3.3-1)
+        public bool Acked { get; internal set; }          // its final ack was taken: it must end in the same step
+        public int Ends { get; internal set; }            // completed, failed or downgraded: exactly once in the end
+        internal bool WrittenThisSession;                 // written since the broker last had no session: a re-send has DUP 1
     }
 
     private readonly Dictionary<int, Message> _messages = new();
