@@ -4,33 +4,24 @@ using System.Diagnostics.CodeAnalysis;
 using ZeroDepMqtt.Protocol;
 using ZeroDepMqtt.Protocol.Packets;
 using ZeroDepMqtt.Protocol.Session;
+using ZeroDepMqtt.Oracles;
 
 namespace ZeroDepMqtt.Fuzz.Harness;
 
 /// <summary>
 /// Harness 2: the input is a script (two option bytes, then <see cref="SessionOp"/> events) that drives a
 /// <see cref="ClientSession"/> while this class plays the broker and reads every byte the session writes.
-/// After every step it checks: in-flight ids unique (among publishes, requests and ids FailAll left reserved),
-/// in-flight within the windows, each publish and request ending at most once and only for a reason (its ack,
-/// its write for QoS 0, FailAll, a lost connection for a sent request), the right ack completing at once, CONNECT
-/// alone and first, nothing after DISCONNECT, no PUBLISH again after PUBREC on a kept session (MQTT-4.3.3-1).
+/// The publishes are checked by the shared <see cref="SessionOracle"/> (the FsCheck model test drives it too): ids
+/// unique and kept across re-sends, DUP as MQTT-3.3.1-1 wants it, no PUBLISH again after PUBREC on a kept session
+/// (MQTT-4.3.3-1), PUBREL only where one may be due, windows and counts, each publish ending once and only for a
+/// reason, QoS 2 delivered once until PUBREL. This class adds the requests (ids unique among publishes and requests,
+/// ending once, for a reason), CONNECT alone and first, nothing after DISCONNECT, and well-formed bytes.
 /// The script always ends with a reconnect with Session Present 1 and a broker that acknowledges everything:
 /// then every accepted publish and request must have ended exactly once. <see cref="MqttProtocolException"/>
 /// from Receive drops the connection and the script goes on; any other exception escapes and is a crash.
 /// </summary>
 internal sealed class SessionHarness
 {
-    private sealed class Message
-    {
-        public required int N;
-        public required QualityOfService QoS;
-        public ushort Id;
-        public bool Written;
-        public bool PubRecAccepted;   // past PUBREC: only PUBREL may be sent for it on a kept session
-        public bool Acked;            // its final ack was accepted: it must complete now
-        public int Ends;
-    }
-
     private sealed class Request
     {
         public required int N;
@@ -48,12 +39,10 @@ internal sealed class SessionHarness
     private readonly ClientSession _session;
     private readonly ClientSessionOptions _options;
     private readonly ArrayBufferWriter<byte> _out = new(1024);
-    private readonly List<Message> _messages = new();
+    private readonly SessionOracle _oracle;
     private readonly List<Request> _requests = new();
-    private readonly Dictionary<ushort, Message> _inFlight = new();   // written with an id, not ended
-    private readonly HashSet<ushort> _reserved = new();               // QoS 2 ids past PUBREC that FailAll gave up
     private readonly SortedSet<ushort> _released = new();             // ids the client sent PUBREL for
-    private readonly HashSet<ushort> _inboundQos2 = new();            // QoS 2 ids delivered to the application, not yet released
+    private int _accepted;
     private readonly List<byte[]> _replies = new();   // what a well-behaved broker answers to the last Flush
     private TimeSpan _now = TimeSpan.FromSeconds(1000);
     private bool _connectWritten, _connAccepted, _disconnectWritten;
@@ -78,6 +67,7 @@ internal sealed class SessionHarness
             MaxQueuedBytes = 16 + (b >> 4) * 16,
         };
         _session = new ClientSession(_options);
+        _oracle = new SessionOracle(Fail);
     }
 
     public static void Run(ReadOnlySpan<byte> input) => new SessionHarness(input.ToArray()).Execute();
@@ -128,12 +118,12 @@ internal sealed class SessionHarness
     {
         var qos = (arg & 3) == 3 ? QualityOfService.AtMostOnce : (QualityOfService)(arg & 3);
         var payload = new byte[4 + (arg >> 3)];
-        int n = _messages.Count;
+        int n = _accepted;
         BinaryPrimitives.WriteInt32LittleEndian(payload, n);
         bool can = _session.CanAccept(payload.Length);
         bool accepted = _session.TryPublish(Topic, payload, qos, (arg & 4) != 0, n);
         if (can != accepted) Fail($"CanAccept said {can} but TryPublish returned {accepted}");
-        if (accepted) _messages.Add(new Message { N = n, QoS = qos });
+        if (accepted) { _oracle.Accepted(n, qos); _accepted++; }
     }
 
     private void AddRequest(bool subscribe, byte arg)
@@ -161,6 +151,7 @@ internal sealed class SessionHarness
     {
         _lostStep = true;
         _session.ConnectionLost();
+        _oracle.ConnectionLost();
         _connectWritten = _connAccepted = _disconnectWritten = false;
     }
 
@@ -176,7 +167,7 @@ internal sealed class SessionHarness
     /// <summary>The broker acknowledges one id the client has in flight (or released), with the right or a wrong ack.</summary>
     private void Ack(byte which, byte kind)
     {
-        var ids = new SortedSet<ushort>(_inFlight.Keys);
+        var ids = new SortedSet<ushort>(_oracle.InFlightIds);
         ids.UnionWith(_released);
         foreach (var r in _requests) if (r.Sent && r.Ends == 0) ids.Add(r.Id);
         ushort id = ids.Count == 0 ? (ushort)(which + 1) : ids.ElementAt(which % ids.Count);
@@ -194,7 +185,7 @@ internal sealed class SessionHarness
 
     private byte RightAck(ushort id)
     {
-        if (_inFlight.TryGetValue(id, out var m))
+        if (_oracle.InFlight(id) is { } m)
             return m.QoS == QualityOfService.AtLeastOnce ? (byte)0x40 : m.PubRecAccepted ? (byte)0x70 : (byte)0x50;
         var r = _requests.FirstOrDefault(r => r.Sent && r.Ends == 0 && r.Id == id);
         if (r is not null) return r.IsSubscribe ? (byte)0x90 : (byte)0xB0;
@@ -254,6 +245,7 @@ internal sealed class SessionHarness
         }
         if (!buffer.IsEmpty) Fail($"the client wrote a partial packet: {PacketText.Hex(_out.WrittenSpan)}");
         if (frames != written) Fail($"WriteOutgoing returned {written} but wrote {frames} packet(s)");
+        _oracle.Flushed();
     }
 
     private void OnClientPacket(in MqttFrame frame)
@@ -279,6 +271,7 @@ internal sealed class SessionHarness
             case PacketType.PubRel:
             {
                 ushort id = PubRel.Read(frame, version).PacketId;
+                _oracle.PubRelWritten(id);
                 _released.Add(id);
                 _replies.Add([0x70, 2, (byte)(id >> 8), (byte)id]);
                 break;
@@ -330,28 +323,12 @@ internal sealed class SessionHarness
         Span<byte> tag = stackalloc byte[4];
         p.Payload.Slice(0, 4).CopyTo(tag);
         int n = BinaryPrimitives.ReadInt32LittleEndian(tag);
-        if ((uint)n >= (uint)_messages.Count) Fail($"PUBLISH of unknown message {n}");
-        var m = _messages[n];
-        if (m.Ends > 0) Fail($"message {n} written after it ended");
-        if (p.QoS != m.QoS) Fail($"message {n} written at QoS {(byte)p.QoS}, accepted at {(byte)m.QoS}");
         if (p.Topic != Topic) Fail($"message {n} written with another topic");
-        if (m.QoS == QualityOfService.AtMostOnce)
-        {
-            if (m.Written) Fail($"QoS 0 message {n} written twice (MQTT-4.3.1-1)");
-            m.Written = true;
-            return;
-        }
         ushort id = p.PacketId;
-        if (!m.Written && p.Dup) Fail($"message {n}'s first PUBLISH has DUP set (MQTT-3.3.1-1)");
-        if (_reserved.Contains(id)) Fail($"message {n} uses id {id}, still held by the broker for a message FailAll gave up");
-        if (_inFlight.TryGetValue(id, out var other) && other != m) Fail($"id {id} in flight for messages {other.N} and {n} (MQTT-2.3.1-2)");
-        if (_requests.Any(r => r.Sent && r.Ends == 0 && r.Id == id)) Fail($"id {id} in use by a request and message {n}");
-        if (m.Written && m.Id != id) Fail($"message {n} re-sent with id {id}, first sent with {m.Id}");
-        if (m.PubRecAccepted) Fail($"QoS 2 message {n} PUBLISHed again after PUBREC (MQTT-4.3.3-1)");
-        m.Id = id;
-        m.Written = true;
-        _inFlight[id] = m;
-        _replies.Add([m.QoS == QualityOfService.AtLeastOnce ? (byte)0x40 : (byte)0x50, 2, (byte)(id >> 8), (byte)id]);
+        if (p.QoS != QualityOfService.AtMostOnce && _requests.Any(r => r.Sent && r.Ends == 0 && r.Id == id)) Fail($"id {id} in use by a request and message {n}");
+        _oracle.PublishWritten(n, p.QoS, id, p.Dup);
+        if (p.QoS != QualityOfService.AtMostOnce)
+            _replies.Add([p.QoS == QualityOfService.AtLeastOnce ? (byte)0x40 : (byte)0x50, 2, (byte)(id >> 8), (byte)id]);
     }
 
     private void OnClientRequest(ushort id, string firstFilter, int count, bool subscribe)
@@ -361,7 +338,7 @@ internal sealed class SessionHarness
         if (r.Ends > 0) Fail($"request {n} written after it ended");
         if (r.Sent) Fail($"request {n} written twice");
         if (r.IsSubscribe != subscribe || r.Filters != count) Fail($"request {n} written as another request");
-        if (_inFlight.ContainsKey(id) || _reserved.Contains(id)) Fail($"request {n} uses id {id}, in flight for a publish");
+        if (_oracle.HoldsId(id)) Fail($"request {n} uses id {id}, in flight for a publish");
         if (_requests.Any(o => o != r && o.Sent && o.Ends == 0 && o.Id == id)) Fail($"request {n} uses id {id}, in use by another request");
         r.Sent = true;
         r.Id = id;
@@ -389,64 +366,27 @@ internal sealed class SessionHarness
         }
     }
 
-    /// <summary>Receive took <paramref name="frame"/>: update the model and check that a wrong ack was not taken.</summary>
+    /// <summary>Receive took <paramref name="frame"/>: tell the oracle, which checks that a wrong ack was not taken.</summary>
     private void Accepted(in MqttFrame frame, SessionState before, bool delivered)
     {
         var version = _options.Version;
-        if (delivered != (frame.Type == PacketType.Publish && Delivers(frame))) Fail($"Receive returned {delivered} for {PacketText.Hex(frame.Body.ToArray())} of type {frame.Type}");
         switch (frame.Type)
         {
-            case PacketType.PubRel:
-                _inboundQos2.Remove(PubRel.Read(frame, version).PacketId);
-                break;
+            case PacketType.Publish:
+                var p = Protocol.Packets.Publish.Read(frame, version);
+                if (delivered != _oracle.InboundPublish(p.QoS, p.PacketId, p.Dup)) Fail($"Receive returned {delivered} for {PacketText.Hex(frame.Body.ToArray())}");
+                return;
+            case PacketType.PubRel: _oracle.InboundPubRel(PubRel.Read(frame, version).PacketId); break;
             case PacketType.ConnAck:
                 if (before != SessionState.Connecting) Fail("a CONNACK was accepted outside Connecting");
                 var ack = ConnAck.Read(frame, version);
-                if (_session.State != SessionState.Connected) return;   // refused: the session dropped the connection
+                if (_session.State != SessionState.Connected) break;   // refused: the session dropped the connection
                 _connAccepted = true;
-                bool kept = !_options.CleanSession && (version == MqttProtocolVersion.V310 || ack.SessionPresent);
-                if (!kept)
-                {
-                    _reserved.Clear();
-                    _inboundQos2.Clear();
-                    foreach (var m in _inFlight.Values) m.PubRecAccepted = false;
-                }
+                _oracle.ConnAckAccepted(!_options.CleanSession && (version == MqttProtocolVersion.V310 || ack.SessionPresent));
                 break;
-            case PacketType.PubAck:
-            {
-                ushort id = PubAck.Read(frame, version).PacketId;
-                if (_inFlight.TryGetValue(id, out var m))
-                {
-                    // QoS 2 before PUBREC: a broker without QoS 2 (RabbitMQ); the session ends it as downgraded.
-                    if (m.QoS == QualityOfService.ExactlyOnce && m.PubRecAccepted) Fail($"PUBACK accepted for QoS 2 message {m.N} past PUBREC");
-                    m.Acked = true;
-                }
-                break;
-            }
-            case PacketType.PubRec:
-            {
-                ushort id = PubRec.Read(frame, version).PacketId;
-                if (_inFlight.TryGetValue(id, out var m))
-                {
-                    if (m.QoS != QualityOfService.ExactlyOnce) Fail($"PUBREC accepted for QoS 1 message {m.N}");
-                    m.PubRecAccepted = true;
-                }
-                break;
-            }
-            case PacketType.PubComp:
-            {
-                ushort id = PubComp.Read(frame, version).PacketId;
-                if (_inFlight.TryGetValue(id, out var m))
-                {
-                    if (m.QoS != QualityOfService.ExactlyOnce || !m.PubRecAccepted) Fail($"PUBCOMP accepted for message {m.N} before PUBREC");
-                    m.Acked = true;
-                }
-                else
-                {
-                    _reserved.Remove(id);
-                }
-                break;
-            }
+            case PacketType.PubAck: _oracle.PubAckAccepted(PubAck.Read(frame, version).PacketId); break;
+            case PacketType.PubRec: _oracle.PubRecAccepted(PubRec.Read(frame, version).PacketId); break;
+            case PacketType.PubComp: _oracle.PubCompAccepted(PubComp.Read(frame, version).PacketId); break;
             case PacketType.SubAck:
             {
                 var s = SubAck.Read(frame, version);
@@ -464,16 +404,7 @@ internal sealed class SessionHarness
                 break;
             }
         }
-    }
-
-    /// <summary>
-    /// Whether an accepted PUBLISH must reach the application: QoS 2 only once until its PUBREL (MQTT-4.3.3-2) —
-    /// a repeat carries DUP (MQTT-3.3.1-1), so DUP 0 on a held id is a new message from a broker that lost its state.
-    /// </summary>
-    private bool Delivers(in MqttFrame frame)
-    {
-        var p = Protocol.Packets.Publish.Read(frame, _options.Version);
-        return p.QoS != QualityOfService.ExactlyOnce || _inboundQos2.Add(p.PacketId) || !p.Dup;
+        if (delivered) Fail($"Receive returned true for a {frame.Type}");
     }
 
     /// <summary>Drains events and checks the invariants after a step.</summary>
@@ -486,25 +417,8 @@ internal sealed class SessionHarness
                 case SessionEventKind.PublishCompleted:
                 case SessionEventKind.PublishFailed:
                 case SessionEventKind.PublishDowngraded:
-                {
-                    var m = _messages[(int)e.State!];
-                    if (++m.Ends > 1) Fail($"message {m.N} ended twice ({e.Kind})");
-                    if (e.Kind == SessionEventKind.PublishDowngraded)
-                    {
-                        if (m.QoS != QualityOfService.ExactlyOnce || m.PubRecAccepted || !m.Acked) Fail($"message {m.N} ended downgraded without a PUBACK before PUBREC");
-                    }
-                    else if (e.Kind == SessionEventKind.PublishFailed)
-                    {
-                        if (!_failAllStep) Fail($"message {m.N} failed outside FailAll");
-                        if (m.QoS == QualityOfService.ExactlyOnce && m.PubRecAccepted) _reserved.Add(m.Id);
-                    }
-                    else if (m.QoS == QualityOfService.AtMostOnce ? !m.Written : !m.Acked)
-                    {
-                        Fail($"message {m.N} completed without {(m.QoS == QualityOfService.AtMostOnce ? "being written" : "its ack")}");
-                    }
-                    if (m.Id != 0 && _inFlight.TryGetValue(m.Id, out var held) && held == m) _inFlight.Remove(m.Id);
+                    _oracle.Ended((int)e.State!, e.Kind, _failAllStep);
                     break;
-                }
                 case SessionEventKind.SubscribeCompleted:
                 case SessionEventKind.UnsubscribeCompleted:
                 case SessionEventKind.RequestFailed:
@@ -519,17 +433,9 @@ internal sealed class SessionHarness
         }
         _failAllStep = _lostStep = false;
 
-        foreach (var m in _inFlight.Values)
-            if (m.Acked) Fail($"message {m.N}'s final ack was accepted but it did not complete");
         foreach (var r in _requests)
             if (r.Acked && r.Ends == 0) Fail($"request {r.N}'s ack was accepted but it did not complete");
-        if (_session.InFlightCount != _inFlight.Count)
-            Fail($"InFlightCount {_session.InFlightCount}, but {_inFlight.Count} publishes were written and not ended");
-        if (_inFlight.Count > _options.MaxInFlight) Fail($"{_inFlight.Count} in flight, window {_options.MaxInFlight}");
-        int qos2 = _inFlight.Values.Count(m => m.QoS == QualityOfService.ExactlyOnce);
-        if (qos2 > _options.MaxInFlightQoS2) Fail($"{qos2} QoS 2 in flight, window {_options.MaxInFlightQoS2}");
-        int queued = _messages.Count(m => !m.Written && m.Ends == 0);
-        if (_session.QueuedCount != queued) Fail($"QueuedCount {_session.QueuedCount}, but {queued} publishes are accepted and unwritten");
+        _oracle.Check(_session);
     }
 
     /// <summary>Reconnect with Session Present 1 and acknowledge everything: nothing accepted may be left.</summary>
@@ -541,7 +447,7 @@ internal sealed class SessionHarness
         Check();
         if (_session.State != SessionState.Connected) Fail("the final CONNACK did not connect");
         // A QoS 2 flow takes two rounds (PUBLISH→PUBREC, PUBREL→PUBCOMP); a window of 1 runs them one by one.
-        int limit = 2 * (_messages.Count + _requests.Count) + 8;
+        int limit = 2 * (_accepted + _requests.Count) + 8;
         for (int round = 0; round < limit; round++)
         {
             _step = $"final round {round}";
@@ -552,12 +458,9 @@ internal sealed class SessionHarness
             if (replies.Count == 0 && !_session.HasOutgoing) break;
         }
         _step = "final check";
-        foreach (var m in _messages)
-            if (m.Ends != 1) Fail($"message {m.N} (QoS {(byte)m.QoS}) was accepted but never ended: lost");
+        _oracle.Finish(_session);
         foreach (var r in _requests)
             if (r.Ends != 1) Fail($"request {r.N} was accepted but never ended");
-        if (_session.InFlightCount != 0 || _session.QueuedCount != 0) Fail("the session still holds messages after everything was acknowledged");
-        if (_reserved.Count > 0 && !_options.CleanSession) Fail($"ids {string.Join(",", _reserved)} were never released");
     }
 
     [DoesNotReturn]

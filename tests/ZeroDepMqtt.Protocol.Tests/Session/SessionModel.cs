@@ -1,5 +1,6 @@
 using System.Reflection;
 using ZeroDepMqtt.Protocol.Session;
+using ZeroDepMqtt.Oracles;
 
 namespace ZeroDepMqtt.Protocol.Tests.Session;
 
@@ -26,8 +27,9 @@ public readonly record struct Op(OpKind Kind, int Arg)
 }
 
 /// <summary>
-/// The reference model: a broker that answers what it really received, plus the client-side facts a correct session
-/// must respect. Every step runs the session and checks it against the model; any breach throws.
+/// The reference model: a broker that answers what it really received, around the shared <see cref="SessionOracle"/>
+/// (the client-side facts a correct session must respect, also the fuzz harness's oracle). Every step runs the session
+/// and checks it against both; any breach throws.
 /// </summary>
 internal sealed class SessionModel
 {
@@ -36,6 +38,7 @@ internal sealed class SessionModel
 
     private readonly FakeBroker _b = new(FakeBroker.Options(maxInFlight: Window, maxQueued: QueueLimit, keepAlive: 10)
         with { PingTimeout = TimeSpan.FromSeconds(5), ConnAckTimeout = TimeSpan.FromSeconds(7) });
+    private readonly SessionOracle _oracle = new(what => Assert.Fail(what));
 
     // Broker side.
     private readonly List<Sent> _inTransit = new();                    // client → broker
@@ -43,14 +46,6 @@ internal sealed class SessionModel
     private readonly HashSet<ushort> _brokerQos2 = new();               // PUBLISH QoS 2 received, PUBREL not yet
     private readonly Dictionary<int, int> _deliveredAtBroker = new();
     private bool _brokerLostSession;
-
-    // Client side.
-    private readonly Dictionary<int, QualityOfService> _accepted = new();
-    private readonly Dictionary<int, int> _completed = new();
-    private readonly Dictionary<ushort, int> _idToTag = new();          // QoS ≥ 1 PUBLISH written, not completed
-    private readonly Dictionary<int, ushort> _tagToId = new();
-    private readonly HashSet<int> _writtenThisSession = new();          // written since the broker last lost the session
-    private readonly HashSet<int> _pubRecReceived = new();
     private int _nextTag;
 
     private ClientSession Session => _b.Session;
@@ -68,7 +63,9 @@ internal sealed class SessionModel
         foreach (var op in script)
         {
             Step(op);
-            CheckInvariants(op);
+            Events();
+            Assert.True(Session.InFlightCount <= Window, $"{Session.InFlightCount} in flight after {op}");
+            _oracle.Check(Session);
         }
         Drain();
     }
@@ -84,19 +81,16 @@ internal sealed class SessionModel
                 int tag = _nextTag++;
                 bool accepted = Session.TryPublish(FakeBroker.Topic, FakeBroker.PayloadOf(tag), qos, false, tag);
                 Assert.Equal(room, accepted);
-                if (accepted) _accepted[tag] = qos;
-                NoCompletions();
+                if (accepted) _oracle.Accepted(tag, qos);
                 break;
             case OpKind.Write:
                 Write();
                 break;
             case OpKind.Deliver:
                 if (_inTransit.Count > 0) { var p = _inTransit[0]; _inTransit.RemoveAt(0); BrokerReceives(p); }
-                NoCompletions();
                 break;
             case OpKind.Answer:
                 if (state == SessionState.Connected && _answers.Count > 0) Answer(op.Arg % _answers.Count);
-                else NoCompletions();
                 break;
             case OpKind.Drop:
                 if (_inTransit.Count > 0) _inTransit.RemoveAt(op.Arg % _inTransit.Count);
@@ -121,7 +115,6 @@ internal sealed class SessionModel
             case OpKind.Advance:
                 _b.Now += TimeSpan.FromSeconds(op.Arg % 16);
                 if (Session.Tick(_b.Now) != SessionTimeout.None) Lose();
-                NoCompletions();
                 break;
         }
     }
@@ -135,16 +128,16 @@ internal sealed class SessionModel
 
     private void ConnAck(bool sessionPresent)
     {
+        Events();
         if (!sessionPresent)
         {
             // The broker has no session: it forgets its QoS 2 state, and the client must start its flows afresh.
             _brokerQos2.Clear();
             _brokerLostSession = true;
-            _writtenThisSession.Clear();
-            _pubRecReceived.Clear();
         }
         _b.ConnAck(sessionPresent);
         Assert.Equal(SessionState.Connected, Session.State);
+        _oracle.ConnAckAccepted(sessionKept: sessionPresent); // CleanSession 0, MQTT 3.1.1
         var e = Assert.Single(_b.Events());
         Assert.Equal(SessionEventKind.Connected, e.Kind);
     }
@@ -152,9 +145,9 @@ internal sealed class SessionModel
     private void Lose()
     {
         Session.ConnectionLost();
+        _oracle.ConnectionLost();
         _inTransit.Clear();
         _answers.Clear();
-        NoCompletions();
     }
 
     private void Write()
@@ -162,61 +155,18 @@ internal sealed class SessionModel
         var connectedBefore = Session.State == SessionState.Connected;
         var sent = _b.Flush();
         if (!connectedBefore) Assert.Empty(sent);
-        var qos0Written = new List<int>();
         foreach (var p in sent)
         {
-            CheckWritten(p);
-            if (p.Type == PacketType.Publish && p.QoS == QualityOfService.AtMostOnce) qos0Written.Add(p.Tag);
+            switch (p.Type)
+            {
+                case PacketType.Publish: _oracle.PublishWritten(p.Tag, p.QoS, p.PacketId, p.Dup); break;
+                case PacketType.PubRel: _oracle.PubRelWritten(p.PacketId); break;
+                case PacketType.PingReq: break;
+                default: Assert.Fail($"unexpected {p.Type}"); break;
+            }
             _inTransit.Add(p);
         }
-        // QoS 0 completes when written, and only then.
-        var completed = Completions(_b.Events());
-        Assert.Equal(qos0Written, completed);
-    }
-
-    private void CheckWritten(Sent p)
-    {
-        switch (p.Type)
-        {
-            case PacketType.Publish when p.QoS == QualityOfService.AtMostOnce:
-                Assert.False(p.Dup);
-                Assert.DoesNotContain(p.Tag, _writtenThisSession);
-                _writtenThisSession.Add(p.Tag);
-                break;
-            case PacketType.Publish:
-                int tag = p.Tag;
-                Assert.Equal(_accepted[tag], p.QoS);
-                Assert.NotEqual(0, p.PacketId);
-                // MQTT-4.3.3-1: past PUBREC the PUBLISH is never sent again while the broker keeps the session.
-                Assert.DoesNotContain(tag, _pubRecReceived);
-                // MQTT-2.3.1-2: the id belongs to no other message in flight.
-                if (_idToTag.TryGetValue(p.PacketId, out int owner)) Assert.Equal(owner, tag);
-                if (_writtenThisSession.Contains(tag))
-                {
-                    // MQTT-3.3.1-1, MQTT-4.4.0-1: a re-send carries DUP and the original id.
-                    Assert.True(p.Dup, $"re-send of {tag} without DUP");
-                    Assert.Equal(_tagToId[tag], p.PacketId);
-                }
-                else
-                {
-                    Assert.False(p.Dup, $"first send of {tag} with DUP");
-                    if (_tagToId.Remove(tag, out ushort old)) _idToTag.Remove(old);
-                }
-                _idToTag[p.PacketId] = tag;
-                _tagToId[tag] = p.PacketId;
-                _writtenThisSession.Add(tag);
-                break;
-            case PacketType.PubRel:
-                // MQTT-2.3.1-6: PUBREL carries the id of a QoS 2 message whose PUBREC arrived.
-                Assert.True(_idToTag.TryGetValue(p.PacketId, out int relTag), $"PUBREL {p.PacketId} for no message");
-                Assert.Contains(relTag, _pubRecReceived);
-                break;
-            case PacketType.PingReq:
-                break;
-            default:
-                Assert.Fail($"unexpected {p.Type}");
-                break;
-        }
+        _oracle.Flushed();
     }
 
     private void BrokerReceives(Sent p)
@@ -250,62 +200,23 @@ internal sealed class SessionModel
     {
         var (type, id) = _answers[index];
         _answers.RemoveAt(index);
-        int? expected = null;
         switch (type)
         {
-            case PacketType.PubAck:
-                expected = _idToTag.GetValueOrDefault(id, -1);
-                _b.PubAck(id);
-                break;
-            case PacketType.PubRec:
-                if (_idToTag.TryGetValue(id, out int recTag)) _pubRecReceived.Add(recTag);
-                _b.PubRec(id);
-                break;
-            case PacketType.PubComp:
-                expected = _idToTag.GetValueOrDefault(id, -1);
-                _b.PubComp(id);
-                break;
-            case PacketType.PingResp:
-                _b.PingResp();
-                break;
-        }
-        var completed = Completions(_b.Events());
-        if (expected is int t && t >= 0)
-        {
-            // MQTT-4.3.2-1 / MQTT-4.3.3-1: the final ack of a live id completes exactly that message.
-            Assert.Equal([t], completed);
-            _idToTag.Remove(id);
-            _tagToId.Remove(t);
-            _pubRecReceived.Remove(t);
-        }
-        else
-        {
-            Assert.Empty(completed);
+            case PacketType.PubAck: _b.PubAck(id); _oracle.PubAckAccepted(id); break;
+            case PacketType.PubRec: _b.PubRec(id); _oracle.PubRecAccepted(id); break;
+            case PacketType.PubComp: _b.PubComp(id); _oracle.PubCompAccepted(id); break;
+            case PacketType.PingResp: _b.PingResp(); break;
         }
     }
 
-    private void NoCompletions() => Assert.Empty(Completions(_b.Events()));
-
-    /// <summary>Counts completions, failing on a second one for a message; returns their tags in order.</summary>
-    private List<int> Completions(List<SessionEvent> events)
+    /// <summary>Hands the session's events to the oracle; nothing here may fail or be refused.</summary>
+    private void Events()
     {
-        Assert.DoesNotContain(events, e => e.Kind is SessionEventKind.PublishFailed or SessionEventKind.ConnectionRefused);
-        var tags = FakeBroker.Tags(events, SessionEventKind.PublishCompleted);
-        foreach (int tag in tags)
+        foreach (var e in _b.Events())
         {
-            Assert.True(_accepted.ContainsKey(tag), $"completion of {tag}, never accepted");
-            _completed[tag] = _completed.GetValueOrDefault(tag) + 1;
-            Assert.True(_completed[tag] == 1, $"publish {tag} completed twice");
+            Assert.False(e.Kind is SessionEventKind.ConnectionRefused, "a CONNACK was refused");
+            _oracle.Ended((int)e.State!, e.Kind, failAllStep: false);
         }
-        return tags;
-    }
-
-    private void CheckInvariants(Op op)
-    {
-        Assert.True(Session.InFlightCount <= Window, $"{Session.InFlightCount} in flight after {op}");
-        int open = _accepted.Keys.Count(t => !_completed.ContainsKey(t));
-        Assert.Equal(open, Session.InFlightCount + Session.QueuedCount);
-        Assert.Equal(_idToTag.Count, _tagToId.Count);
     }
 
     /// <summary>The broker comes back with the session and answers everything: every publish must then complete.</summary>
@@ -319,17 +230,18 @@ internal sealed class SessionModel
             Write();
             while (_inTransit.Count > 0) { BrokerReceives(_inTransit[0]); _inTransit.RemoveAt(0); }
             while (_answers.Count > 0) Answer(0);
-            CheckInvariants(new Op(OpKind.Write, round));
+            Events();
+            _oracle.Check(Session);
             if (Session.InFlightCount == 0 && Session.QueuedCount == 0 && !Session.HasOutgoing) break;
         }
+        _oracle.Finish(Session);
 
-        foreach (var (tag, qos) in _accepted)
+        foreach (var (tag, m) in _oracle.Messages)
         {
-            Assert.True(_completed.GetValueOrDefault(tag) == 1, $"publish {tag} (QoS {(int)qos}) never completed");
             int delivered = _deliveredAtBroker.GetValueOrDefault(tag);
-            if (qos == QualityOfService.AtMostOnce) Assert.True(delivered <= 1, $"QoS 0 {tag} delivered {delivered} times");
-            else Assert.True(delivered >= 1, $"QoS {(int)qos} publish {tag} never reached the broker");
-            if (qos == QualityOfService.ExactlyOnce && !_brokerLostSession)
+            if (m.QoS == QualityOfService.AtMostOnce) Assert.True(delivered <= 1, $"QoS 0 {tag} delivered {delivered} times");
+            else Assert.True(delivered >= 1, $"QoS {(int)m.QoS} publish {tag} never reached the broker");
+            if (m.QoS == QualityOfService.ExactlyOnce && !_brokerLostSession)
                 Assert.True(delivered == 1, $"QoS 2 publish {tag} delivered {delivered} times with a kept session");
         }
     }
