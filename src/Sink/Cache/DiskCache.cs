@@ -12,7 +12,7 @@ namespace ZeroDepMqtt.Sink.Cache;
 /// the client's publish completed. One committer task does every write and fsync (group commit: all records
 /// waiting share one fsync).
 /// </summary>
-internal sealed class DiskCache
+internal sealed partial class DiskCache
 {
     private const string LockFile = "lock";
 
@@ -259,18 +259,20 @@ internal sealed class DiskCache
         long records;
         lock (_gate)
         {
-            bool data = _log.LastSequence > _log.Written;
+            bool data = _log.LastSequence > _log.Written || _releases.Count > 0;
             bool syncDue = _settings.Sync == CacheSyncMode.Interval && TimeProvider.System.GetElapsedTime(lastSync) >= _settings.SyncInterval;
             if (!data && !_log.HasUnflushed && !force && !syncDue) return;
             released = _committed;
             _committed = NewSignal();
             records = _log.LastSequence - _log.Written;
+            TakeReleasesLocked();
             try
             {
                 _log.Flush();
             }
             catch (IOException e)
             {
+                RetryReleasesLocked();
                 // Nothing of this batch is in the log: its publishes fail, and the sink keeps going (space may come back).
                 string what = IsDiskFull(e) ? $"cache disk full: cannot write the cache in {_settings.Directory}" : $"cannot write the cache in {_settings.Directory}";
                 released.TrySetException(new MqttSinkException(SinkErrorKind.CacheFailure,
@@ -301,7 +303,7 @@ internal sealed class DiskCache
             {
                 // After a failed fsync the kernel may have dropped the pages: nothing written since can be trusted.
                 var fault = new MqttSinkException(SinkErrorKind.CacheFailure, $"fsync of the cache in {_settings.Directory} failed: {e.Message}", e);
-                lock (_gate) { _writeFault = fault; AdmitRoomWaitersLocked(); }
+                lock (_gate) { _writeFault = fault; _releasing.Clear(); AdmitRoomWaitersLocked(); }
                 released.TrySetException(fault);
                 return;
             }
@@ -315,6 +317,7 @@ internal sealed class DiskCache
             }
         }
         released.TrySetResult();
+        ReleaseCommitted();
     }
 
     // ENOSPC (28 on Linux and macOS: .NET puts the errno in HResult) or EDQUOT (a quota: 122 on Linux, 69 on
@@ -352,11 +355,13 @@ internal sealed class DiskCache
     public void StartForwarding(MqttClient client, TopicName topic, TopicName? resendTopic, QualityOfService qos, bool retain, Action<Exception> onFault)
         => _forwarder = Task.Run(() => ForwardAsync(client, topic, resendTopic, qos, retain, onFault));
 
-    private readonly record struct InFlight(long Sequence, ValueTask Publish, byte[] Buffer);
+    private readonly record struct InFlight(long Sequence, ValueTask Publish, byte[] Buffer, ushort PacketId = 0);
 
     private async Task ForwardAsync(MqttClient client, TopicName topic, TopicName? resendTopic, QualityOfService qos, bool retain, Action<Exception> onFault)
     {
-        var window = Channel.CreateBounded<InFlight>(new BoundedChannelOptions(_settings.MemoryMessages) { SingleReader = true, SingleWriter = true });
+        // At QoS 2 the client does not wait for queue room (PublishExactlyOnceAsync): keep what is outstanding within it.
+        int capacity = qos == QualityOfService.ExactlyOnce ? Math.Max(1, Math.Min(_settings.MemoryMessages, client.Options.MaxQueuedMessages - 2)) : _settings.MemoryMessages;
+        var window = Channel.CreateBounded<InFlight>(new BoundedChannelOptions(capacity) { SingleReader = true, SingleWriter = true });
         var acker = AcknowledgeAsync(window.Reader, onFault);
         CacheLog.LogReader reader;
         lock (_gate) reader = _log.OpenReader();
@@ -398,8 +403,11 @@ internal sealed class DiskCache
                     buffer = markedBuffer;
                     length = marked;
                 }
-                var publish = client.PublishAsync(resent && resendTopic is { } alternate ? alternate : topic, buffer.AsMemory(0, length), qos, retain);
-                await window.Writer.WriteAsync(new InFlight(seq, publish, buffer), _stopForwarding.Token).ConfigureAwait(false);
+                var sendTopic = resent && resendTopic is { } alternate ? alternate : topic;
+                var item = qos == QualityOfService.ExactlyOnce
+                    ? await PublishExactlyOnceAsync(client, seq, sendTopic, buffer, length, retain, resent).ConfigureAwait(false)
+                    : new InFlight(seq, client.PublishAsync(sendTopic, buffer.AsMemory(0, length), qos, retain), buffer);
+                await window.Writer.WriteAsync(item, _stopForwarding.Token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (_stopForwarding.IsCancellationRequested)
@@ -423,7 +431,14 @@ internal sealed class DiskCache
         {
             try
             {
-                await item.Publish.ConfigureAwait(false);
+                try
+                {
+                    await item.Publish.ConfigureAwait(false);
+                }
+                finally
+                {
+                    if (item.PacketId != 0) lock (_gate) FreeIdLocked(item);
+                }
                 if (!failed)
                 {
                     lock (_gate)
@@ -490,6 +505,7 @@ internal sealed class DiskCache
             try { if (_writeFault is null) _log.Sync(); }
             catch (IOException) { /* the watermark only spares re-sends */ }
             empty = _log.Pending == 0;
+            _logClosed = true;
             _log.Dispose();
         }
         if (empty && _settings.CleanAtStop)
