@@ -75,7 +75,7 @@ public static class Zdmqtt
         }
         try
         {
-            await process.WaitForExitAsync().WaitAsync(hangGuard);
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
         }
         catch (TimeoutException)
         {
