@@ -40,6 +40,8 @@ internal sealed partial class DiskCache
     {
         _exactlyOnce = client;
         client.ExactlyOnceReceived += OnExactlyOnceReceived;
+        var toRestore = new List<(long Sequence, byte[] Buffer, int Length)>();
+        bool resume;
         lock (_gate)
         {
             var received = _log.RecoveredReceived;
@@ -47,18 +49,27 @@ internal sealed partial class DiskCache
             {
                 var reader = _log.OpenReader();
                 long last = received.Max();
-                while (_restored.Count < received.Count && reader.TryNext(out long seq, out var payload) && seq <= last)
+                while (toRestore.Count < received.Count && reader.TryNext(out long seq, out var payload) && seq <= last)
                 {
                     if (!received.Contains(seq)) continue;
                     var (buffer, length) = ResendPayload(payload);
-                    ushort id = PacketIdOf(seq);
-                    var completion = client.RestoreExactlyOnce(resendTopic ?? topic, buffer.AsMemory(0, length), retain, id, received: true);
-                    _idToSequence[id] = seq;
-                    _restored[seq] = new InFlight(seq, completion, buffer, id);
+                    toRestore.Add((seq, buffer, length));
                 }
             }
-            return _log.Pending > 0;
+            resume = _log.Pending > 0;
         }
+        // Outside the lock: the client takes its own, and it calls into this cache under it (OnExactlyOnceReceived).
+        foreach (var (seq, buffer, length) in toRestore)
+        {
+            ushort id = PacketIdOf(seq);
+            var completion = client.RestoreExactlyOnce(resendTopic ?? topic, buffer.AsMemory(0, length), retain, id, received: true);
+            lock (_gate)
+            {
+                _idToSequence[id] = seq;
+                _restored[seq] = new InFlight(seq, completion, buffer, id);
+            }
+        }
+        return resume;
     }
 
     // A re-sent message's payload in a pooled buffer, with resendIndicatorField set when configured.
