@@ -23,7 +23,8 @@ public readonly record struct DurableOp(DurableOpKind Kind, int Arg)
 
 /// <summary>
 /// A process that keeps QoS 2 state in a durable store the way the disk cache does (ids from the message's number,
-/// PUBREC recorded before Release, completions recorded lazily), killed at any step and restored from what the store
+/// an id reused only once its last message's completion is durable, PUBREC recorded before Release, completions
+/// recorded lazily), killed at any step and restored from what the store
 /// synced, against a broker that keeps the session and delivers a QoS 2 message when it first receives its id. Every
 /// message must reach subscribers exactly once, and the broker must never get an id it holds for another message.
 /// </summary>
@@ -46,6 +47,7 @@ internal sealed class DurableQoS2Model
     private readonly List<(PacketType Type, ushort Id)> _answers = new();
 
     private readonly HashSet<int> _completed = new();                   // completion events (this process or earlier)
+    private readonly Queue<(int Tag, bool Resend)> _forwarder = new();   // stored, not yet handed to the session
     private FakeBroker _b = NewProcess();
     private int _next;
 
@@ -67,7 +69,7 @@ internal sealed class DurableQoS2Model
             case DurableOpKind.Publish:
                 int tag = _next++;
                 _stored.Add(tag);
-                Assert.True(_b.Session.TryPublishDurable(FakeBroker.Topic, FakeBroker.PayloadOf(tag), false, tag, IdOf(tag), resend: false));
+                _forwarder.Enqueue((tag, false));
                 break;
             case DurableOpKind.Write:
                 Write();
@@ -92,6 +94,19 @@ internal sealed class DurableQoS2Model
                 break;
         }
         TakeEvents();
+        Forward();
+    }
+
+    // The store hands a message to the session only once the last message with its id is durably complete: else a
+    // crash would restore that one and its PUBREL would release the new message's flow at the broker (found by this
+    // model: the re-sent new message was then delivered twice).
+    private void Forward()
+    {
+        while (_forwarder.TryPeek(out var next) && (next.Tag < IdSpace || _completedDurable.Contains(next.Tag - IdSpace)))
+        {
+            _forwarder.Dequeue();
+            Assert.True(_b.Session.TryPublishDurable(FakeBroker.Topic, FakeBroker.PayloadOf(next.Tag), false, next.Tag, IdOf(next.Tag), next.Resend));
+        }
     }
 
     private void Connect()
@@ -115,9 +130,9 @@ internal sealed class DurableQoS2Model
         var pending = _stored.Where(t => !_completedDurable.Contains(t)).ToList();
         foreach (int t in pending)
             if (_receivedDurable.Contains(t)) _b.Session.Restore(FakeBroker.Topic, FakeBroker.PayloadOf(t), false, t, IdOf(t), received: true);
+        _forwarder.Clear();
         foreach (int t in pending)
-            if (!_receivedDurable.Contains(t))
-                Assert.True(_b.Session.TryPublishDurable(FakeBroker.Topic, FakeBroker.PayloadOf(t), false, t, IdOf(t), resend: true));
+            if (!_receivedDurable.Contains(t)) _forwarder.Enqueue((t, true));
         Connect();
     }
 
@@ -212,6 +227,7 @@ internal sealed class DurableQoS2Model
             TakeEvents();
             while (_answers.Count > 0) { Answer(0); TakeEvents(); }
             Sync();
+            Forward();
             if (_stored.All(_completedDurable.Contains)) break;
         }
         foreach (int t in _stored)
