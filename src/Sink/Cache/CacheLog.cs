@@ -234,6 +234,9 @@ internal sealed class CacheLog : IDisposable
         if (_buffer.Length > 1 << 20) _buffer = new byte[64 * 1024];
     }
 
+    /// <summary>The acknowledgement watermark written by the last <see cref="Flush"/> (durable after its sync).</summary>
+    public long AcknowledgedWritten => _ackWritten;
+
     /// <summary>Whether records or an acknowledgement wait for <see cref="Flush"/>.</summary>
     public bool HasUnflushed => _buffered > 0 || _acknowledged > _ackWritten;
 
@@ -243,7 +246,7 @@ internal sealed class CacheLog : IDisposable
     /// <summary>What must be fsync'ed for everything flushed so far to be durable.</summary>
     public SyncWork TakeSyncWork()
     {
-        var work = new SyncWork(this) { Sequence = _written, Directory = _directoryDirty };
+        var work = new SyncWork(this) { Sequence = _written, Acknowledged = _ackWritten, Directory = _directoryDirty };
         foreach (var s in _segments) if (s.Dirty) { work.Files.Add(s.File); s.Dirty = false; }
         _directoryDirty = false;
         return work;
@@ -343,6 +346,9 @@ internal sealed class CacheLog : IDisposable
         public List<ICacheFile> Files { get; } = [];
         public bool Directory { get; set; }
         public long Sequence { get; init; }
+
+        /// <summary>The acknowledgement watermark this work makes durable.</summary>
+        public long Acknowledged { get; init; }
 
         /// <summary>fsyncs the files, then the directory.</summary>
         public void Run()

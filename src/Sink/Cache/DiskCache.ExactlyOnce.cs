@@ -16,8 +16,9 @@ namespace ZeroDepMqtt.Sink.Cache;
 /// <item>PUBCOMP moves the delivery watermark, as PUBACK does at QoS 1. Lost in a crash, it costs a PUBREL for an id
 /// the broker no longer holds, which it answers with PUBCOMP: no duplicate.</item>
 /// </list>
-/// An id is never used for two messages at once: the forwarder waits while an older message with the same id (65,535
-/// sequence numbers earlier) is in flight, and the client holds a PUBLISH back while its id is in use.
+/// An id is never used for two messages at once, nor again before the last message with it is durably delivered (a
+/// crash would otherwise restore that one and its PUBREL release the new one's flow): the forwarder waits for both
+/// (65,535 sequence numbers apart, in practice never), and the client holds a PUBLISH back while its id is in use.
 /// </summary>
 internal sealed partial class DiskCache
 {
@@ -25,7 +26,9 @@ internal sealed partial class DiskCache
     private readonly Dictionary<long, InFlight> _restored = new();       // restored at start, by sequence number
     private List<(ushort Id, long Sequence)> _releases = [], _releasing = [];   // PUBREC records waiting for their commit
     private MqttClient? _exactlyOnce;
-    private TaskCompletionSource? _idFreed;
+    private TaskCompletionSource? _idFreed;       // an id was freed or the durable watermark moved
+    private long _ackDurable;                     // the delivery watermark on disk (per the sync policy)
+    private bool _ackDurableWanted;
     private bool _logClosed;
 
     /// <summary>The packet id of the QoS 2 message with <paramref name="sequence"/>: 1–65,535, repeating.</summary>
@@ -133,22 +136,39 @@ internal sealed partial class DiskCache
             }
         }
         ushort id = PacketIdOf(seq);
+        // The last message with this id must be complete, and its completion durable: else a crash would restore it
+        // (its PUBREC is recorded) and its re-sent PUBREL would release this message's flow at the broker, and this
+        // message, re-sent, would be new to the broker: delivered twice (found by DurableQoS2Properties). 65,535
+        // messages apart, both hold at once in practice; the wait is for the rare case.
+        long previous = seq - 65_535;
         while (true)
         {
             Task freed;
+            bool wake = false;
             lock (_gate)
             {
-                if (!_idToSequence.ContainsKey(id))
+                bool durable = previous <= _ackDurable;
+                if (!_idToSequence.ContainsKey(id) && durable)
                 {
                     _idToSequence[id] = seq;
                     break;
                 }
+                if (!durable) { _ackDurableWanted = true; wake = true; }
                 freed = (_idFreed ??= NewSignal()).Task;
             }
+            if (wake) Wake();
             await freed.WaitAsync(_stopForwarding.Token).ConfigureAwait(false);
         }
         var publish = client.PublishExactlyOnceAsync(topic, buffer.AsMemory(0, length), retain, id, resend: resent);
         return new InFlight(seq, publish, buffer, id);
+    }
+
+    /// <summary>The delivery watermark up to <paramref name="through"/> is durable; under the lock.</summary>
+    private void AdvanceAcknowledgedDurableLocked(long through)
+    {
+        if (through <= _ackDurable) return;
+        _ackDurable = through;
+        if (_idFreed is { } freed) { _idFreed = null; _ackDurableWanted = false; freed.TrySetResult(); }
     }
 
     /// <summary>A QoS 2 message ended (delivered or failed): its id is free for the forwarder; under the lock.</summary>

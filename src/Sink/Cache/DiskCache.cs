@@ -42,6 +42,7 @@ internal sealed partial class DiskCache
         _lock = lockFile;
         Recovery = recovery;
         _recoveredThrough = log.LastSequence;
+        _ackDurable = log.AcknowledgedThrough;
         _committer = Task.Run(CommitLoopAsync);
     }
 
@@ -259,7 +260,8 @@ internal sealed partial class DiskCache
         long records;
         lock (_gate)
         {
-            bool data = _log.LastSequence > _log.Written || _releases.Count > 0;
+            bool data = _log.LastSequence > _log.Written || _releases.Count > 0
+                || (_ackDurableWanted && _log.AcknowledgedThrough > _ackDurable);
             bool syncDue = _settings.Sync == CacheSyncMode.Interval && TimeProvider.System.GetElapsedTime(lastSync) >= _settings.SyncInterval;
             if (!data && !_log.HasUnflushed && !force && !syncDue) return;
             released = _committed;
@@ -287,6 +289,7 @@ internal sealed partial class DiskCache
             {
                 // Accepted once written; the fsync (interval, or the final one at stop) only narrows what a power cut loses.
                 _log.Commit(_log.Written);
+                AdvanceAcknowledgedDurableLocked(_log.AcknowledgedWritten);
                 PayOwedDropsLocked();
                 SignalReadable();
                 if (force || syncDue) work = _log.TakeSyncWork();
@@ -311,6 +314,7 @@ internal sealed partial class DiskCache
             lock (_gate)
             {
                 _log.Commit(work.Sequence);
+                if (_settings.Sync == CacheSyncMode.Always) AdvanceAcknowledgedDurableLocked(work.Acknowledged);
                 PayOwedDropsLocked();
                 if (work.Files.Count > 0) { _fsyncs++; _syncedRecords += records; }
                 SignalReadable();
