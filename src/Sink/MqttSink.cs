@@ -128,10 +128,14 @@ public sealed partial class MqttSink : IAsyncDisposable
     {
         try
         {
-            // A killed run may have left QoS 2 flows half done in the broker's session; ConnectCoreAsync starts from a
-            // clean one (DiscardPreviousSession) and the cache re-sends every unacknowledged message: at least once.
-            await ConnectCoreAsync(CancellationToken.None).ConfigureAwait(false);
             var resend = cache.ResendTopic is null ? (TopicName?)null : TopicName.Create(cache.ResendTopic);
+            // QoS 1: a killed run's session is discarded (DiscardPreviousSession) and the cache re-sends every
+            // unacknowledged message: at least once. QoS 2: the cache holds each message's packet id and PUBREC, so the
+            // broker's session is resumed while the cache holds messages of an earlier run (PUBREL re-sent, PUBLISH with
+            // DUP and its id): exactly once while the broker keeps the session. An empty cache owes the broker nothing.
+            bool resume = Settings.Qos == QualityOfService.ExactlyOnce
+                && _cache!.AttachExactlyOnce(_client, _topic, resend, Settings.Retained);
+            await ConnectCoreAsync(CancellationToken.None, discardPreviousSession: _runtime.DiscardPreviousSession && !resume).ConfigureAwait(false);
             _cache!.StartForwarding(_client, _topic, resend, Settings.Qos, Settings.Retained, OnForwardFault);
         }
         catch (MqttSinkException e)
@@ -148,7 +152,9 @@ public sealed partial class MqttSink : IAsyncDisposable
         => _cacheFault ??= e as MqttSinkException ?? new MqttSinkException(SinkErrorKind.Unreachable,
             $"no connection to {Settings.Broker}: {(e is MqttClientException ? _client.LastCloseError?.Message ?? e.Message : e.Message)}", e);
 
-    private async ValueTask ConnectCoreAsync(CancellationToken cancellationToken)
+    private ValueTask ConnectCoreAsync(CancellationToken cancellationToken) => ConnectCoreAsync(cancellationToken, _runtime.DiscardPreviousSession);
+
+    private async ValueTask ConnectCoreAsync(CancellationToken cancellationToken, bool discardPreviousSession)
     {
         var broker = Settings.Broker;
         var limit = _runtime.ConnectGiveUpAfter;
@@ -160,7 +166,7 @@ public sealed partial class MqttSink : IAsyncDisposable
         _client.ConnectionLost += start.OnConnectionLost;
         try
         {
-            if (_runtime.DiscardPreviousSession)
+            if (discardPreviousSession)
             {
                 // Clean session on, closed at once: whatever a dead predecessor left for this client id is gone, and
                 // the session the sink then keeps (clean session off) starts empty. One connection with clean session

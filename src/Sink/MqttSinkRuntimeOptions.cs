@@ -24,7 +24,8 @@ public sealed record MqttSinkRuntimeOptions
     /// session on, closed at once) before connecting with clean session off for the rest of the sink's life. A dead
     /// process's unfinished QoS 2 flows stay in that session and fill the broker's per-client quota, which makes the
     /// broker drop new messages it still acknowledges. Turn off only when this process resumes state the broker must
-    /// keep (a durable cache of unacknowledged messages). Default: true.</summary>
+    /// keep. The disk cache at QoS 2 does that itself: while it holds messages of an earlier run it resumes the
+    /// session instead (their packet ids and PUBRECs are in the cache). Default: true.</summary>
     public bool DiscardPreviousSession { get; init; } = true;
 
     /// <summary>How long <see cref="MqttSink.CompleteAsync"/> waits for messages not yet acknowledged (QoS 1/2) or

@@ -189,6 +189,9 @@ public sealed partial class MqttClient : IAsyncDisposable
                     }
                     else if (ReferenceEquals(e.State, _tickets)) _tickets.OnEnded(_pendingFailure?.Invoke() ?? NewFault());
                     break;
+                case SessionEventKind.PublishReceived:
+                    OnPublishReceivedLocked(e);
+                    break;
                 default:
                     OnRequestEvent(e);
                     break;

@@ -70,7 +70,7 @@ public sealed partial class ClientSession
         {
             SessionState.Connecting => _connectPending,
             SessionState.Connected => HasControlOutgoing || _resendPending > 0
-                || _requestsToSend.Count > 0 || (_queue.Head is { } h && WindowHasRoom(h.QoS, startingBatch: true)),
+                || _requestsToSend.Count > 0 || (_queue.Head is { } h && WindowHasRoom(h.QoS, startingBatch: true) && (h.FixedId == 0 || !IdInUse(h.FixedId))),
             _ => false,
         };
 

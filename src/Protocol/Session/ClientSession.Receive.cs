@@ -125,6 +125,18 @@ public sealed partial class ClientSession
             m.Stage = OutgoingStage.AwaitingComp;
             _awaitingComp.Append(m);
             if (m.NeedsSend) { m.NeedsSend = false; _resendPending--; }
+            if (m.Durable)
+            {
+                // The caller records this PUBREC durably first: once PUBREL is out the broker may forget the id, and a
+                // restarted process that re-sent the PUBLISH would make it a new message (see TryPublishDurable).
+                m.ReleaseHeld = true;
+                _events.Enqueue(new SessionEvent(SessionEventKind.PublishReceived, m.State, PacketId: id));
+                return;
+            }
+        }
+        else if (m.ReleaseHeld)
+        {
+            return; // a repeated PUBREC: PUBREL still waits for Release
         }
         _control.Enqueue(new ControlPacket(PacketType.PubRel, id));
     }

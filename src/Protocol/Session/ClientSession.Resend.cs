@@ -12,7 +12,8 @@ public sealed partial class ClientSession
         {
             // PUBREL for QoS 2 past PUBREC (never the PUBLISH again, MQTT-4.3.3-1), in PUBREC order (MQTT-4.6.0-4);
             // PUBLISH with DUP and the original id in the original order (MQTT-3.3.1-1, MQTT-4.6.0-1).
-            for (var m = _awaitingComp.Head; m is not null; m = m.Next) MarkForSend(m);
+            for (var m = _awaitingComp.Head; m is not null; m = m.Next)
+                if (!m.ReleaseHeld) MarkForSend(m);   // a held one goes with its Release
             for (var m = _awaitingAck.Head; m is not null; m = m.Next) MarkForSend(m);
             return;
         }
@@ -27,6 +28,7 @@ public sealed partial class ClientSession
         {
             m.Stage = OutgoingStage.AwaitingAck;
             m.SentBefore = false;
+            m.ReleaseHeld = false;   // its new PUBREC is reported again
             _awaitingAck.Append(m);
             MarkForSend(m);
         }

@@ -113,6 +113,8 @@ public sealed partial class ClientSession
         {
             // In order: a full window holds back what follows, QoS 0 included.
             if (!WindowHasRoom(m.QoS, startingBatch: n == 0)) break;
+            // A caller-chosen id still held by another flow: wait for it, never reuse it (MQTT-2.3.1-2).
+            if (m.FixedId != 0 && IdInUse(m.FixedId)) break;
             _queue.Remove(m);
             _queuedBytes -= m.Payload.Length;
             n++;
@@ -122,12 +124,13 @@ public sealed partial class ClientSession
                 Complete(m);   // QoS 0's delivery point is the write (MQTT-4.3.1-1: never retried)
                 continue;
             }
-            m.PacketId = NextPacketId();
+            m.PacketId = m.FixedId != 0 ? m.FixedId : NextPacketId();
             m.Stage = OutgoingStage.AwaitingAck;
             _inFlight.Add(m);
             if (m.QoS == QualityOfService.ExactlyOnce) _qos2InFlight++;
             _awaitingAck.Append(m);
-            WritePublish(writer, m, dup: false);
+            // SentBefore only for a durable publish an earlier process may have sent (TryPublishDurable's resend).
+            WritePublish(writer, m, dup: m.SentBefore);
         }
         return n;
     }

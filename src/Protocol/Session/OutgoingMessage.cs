@@ -25,6 +25,9 @@ internal sealed class OutgoingMessage
     public bool SentBefore;     // a PUBLISH with this id went out before: the next one carries DUP (MQTT-3.3.1-1)
     public bool NeedsSend;      // the next WriteOutgoing sends it (PUBLISH or PUBREL per Stage)
     public long Sequence;       // first acceptance order, to rebuild send order after a lost session
+    public ushort FixedId;      // the id the caller chose (TryPublishDurable, Restore); 0: the session picks one
+    public bool Durable;        // the caller keeps its state durably: PUBREC waits for Release before PUBREL
+    public bool ReleaseHeld;    // PUBREC arrived, PUBREL waits for the caller's Release
 
     public OutgoingMessage? Prev;
     public OutgoingMessage? Next;
@@ -35,7 +38,8 @@ internal sealed class OutgoingMessage
         Topic = default;
         Payload = default;
         State = null;
-        PacketId = 0;
+        PacketId = FixedId = 0;
+        Durable = ReleaseHeld = false;
         Stage = OutgoingStage.Queued;
         SentBefore = NeedsSend = false;
         Prev = Next = null;

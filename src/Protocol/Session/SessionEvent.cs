@@ -24,6 +24,12 @@ public enum SessionEventKind
     /// for the same publish.
     /// </summary>
     PublishDowngraded,
+    /// <summary>
+    /// PUBREC arrived for a publish accepted with <see cref="ClientSession.TryPublishDurable"/> or
+    /// <see cref="ClientSession.Restore"/> (<see cref="SessionEvent.PacketId"/>): record it durably, then call
+    /// <see cref="ClientSession.Release"/>, which lets PUBREL go. Not an end: PUBCOMP still completes it.
+    /// </summary>
+    PublishReceived,
 }
 
 /// <summary>An output of the session for its caller. <see cref="State"/> is the object the caller passed with the request.</summary>
@@ -32,7 +38,8 @@ public readonly record struct SessionEvent(
     object? State = null,
     bool SessionPresent = false,
     ConnectReturnCode ReturnCode = ConnectReturnCode.Accepted,
-    ReadOnlyMemory<byte> ReturnCodes = default);
+    ReadOnlyMemory<byte> ReturnCodes = default,
+    ushort PacketId = 0);
 
 /// <summary>Which deadline expired in <see cref="ClientSession.Tick"/>.</summary>
 public enum SessionTimeout

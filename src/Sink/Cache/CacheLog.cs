@@ -72,6 +72,7 @@ internal sealed class CacheLog : IDisposable
             if (TryParseName(name, out long first)) names.Add((first, name));
         names.Sort((a, b) => a.First.CompareTo(b.First));
         var messageSeqs = new List<long>();
+        var received = new HashSet<long>();
         long lastSeq = 0, watermark = 0;
         byte[] data = [];
         for (int i = 0; i < names.Count; i++)
@@ -88,10 +89,11 @@ internal sealed class CacheLog : IDisposable
             while (offset < span.Length)
             {
                 var parse = CacheRecord.TryRead(span[offset..], out var type, out long seq, out int size);
-                bool valid = parse == CacheRecord.Parse.Ok && (type == CacheRecordType.Acknowledged || seq > lastSeq);
+                bool valid = parse == CacheRecord.Parse.Ok && (type != CacheRecordType.Message || seq > lastSeq);
                 if (valid)
                 {
                     if (type == CacheRecordType.Message) { lastSeq = seq; segment.LastSeq = seq; messageSeqs.Add(seq); }
+                    else if (type == CacheRecordType.Received) received.Add(seq);
                     else watermark = Math.Max(watermark, seq);
                     offset += size;
                     continue;
@@ -118,6 +120,8 @@ internal sealed class CacheLog : IDisposable
         int firstPending = messageSeqs.BinarySearch(watermark + 1);
         if (firstPending < 0) firstPending = ~firstPending;
         Pending = recovery.Pending = messageSeqs.Count - firstPending;
+        received.RemoveWhere(seq => seq <= watermark || messageSeqs.BinarySearch(seq) < 0);
+        RecoveredReceived = received;
         _committed = _written = _bufferLastSeq = lastSeq;
         if (_segments.Count == 0) StartSegment();
         DeleteAcknowledgedSegments();
@@ -128,7 +132,7 @@ internal sealed class CacheLog : IDisposable
     {
         for (int o = from; o + CacheRecord.HeaderSize + CacheRecord.BodyPrefix <= span.Length; o++)
             if (CacheRecord.TryRead(span[o..], out var type, out long seq, out _) == CacheRecord.Parse.Ok
-                && (type == CacheRecordType.Acknowledged || seq > lastSeq))
+                && (type != CacheRecordType.Message || seq > lastSeq))
                 return o;
         return -1;
     }
@@ -143,6 +147,17 @@ internal sealed class CacheLog : IDisposable
             total += n;
         }
         return total;
+    }
+
+    /// <summary>Pending messages whose PUBREC an earlier run recorded (<see cref="AppendReceived"/>).</summary>
+    public IReadOnlySet<long> RecoveredReceived { get; private set; } = new HashSet<long>();
+
+    /// <summary>Records that the broker answered message <paramref name="sequence"/> with PUBREC (in memory until
+    /// <see cref="Flush"/>, durable after its sync).</summary>
+    public void AppendReceived(long sequence)
+    {
+        ThrowIfBroken();
+        AppendRecord(CacheRecordType.Received, sequence, default);
     }
 
     /// <summary>Appends a message record (in memory until <see cref="Flush"/>); returns its sequence number.</summary>
@@ -219,6 +234,9 @@ internal sealed class CacheLog : IDisposable
         if (_buffer.Length > 1 << 20) _buffer = new byte[64 * 1024];
     }
 
+    /// <summary>The acknowledgement watermark written by the last <see cref="Flush"/> (durable after its sync).</summary>
+    public long AcknowledgedWritten => _ackWritten;
+
     /// <summary>Whether records or an acknowledgement wait for <see cref="Flush"/>.</summary>
     public bool HasUnflushed => _buffered > 0 || _acknowledged > _ackWritten;
 
@@ -228,7 +246,7 @@ internal sealed class CacheLog : IDisposable
     /// <summary>What must be fsync'ed for everything flushed so far to be durable.</summary>
     public SyncWork TakeSyncWork()
     {
-        var work = new SyncWork(this) { Sequence = _written, Directory = _directoryDirty };
+        var work = new SyncWork(this) { Sequence = _written, Acknowledged = _ackWritten, Directory = _directoryDirty };
         foreach (var s in _segments) if (s.Dirty) { work.Files.Add(s.File); s.Dirty = false; }
         _directoryDirty = false;
         return work;
@@ -328,6 +346,9 @@ internal sealed class CacheLog : IDisposable
         public List<ICacheFile> Files { get; } = [];
         public bool Directory { get; set; }
         public long Sequence { get; init; }
+
+        /// <summary>The acknowledgement watermark this work makes durable.</summary>
+        public long Acknowledged { get; init; }
 
         /// <summary>fsyncs the files, then the directory.</summary>
         public void Run()

@@ -10,6 +10,11 @@ internal enum CacheRecordType : byte
 
     /// <summary>Every message up to the sequence number was acknowledged (no payload).</summary>
     Acknowledged = 2,
+
+    /// <summary>The broker answered the QoS 2 message with this sequence number with PUBREC (no payload): a
+    /// restarted process re-sends PUBREL for it, never the PUBLISH. Written by format version 2 (this one); version 1
+    /// logs have none, and a version 1 program reads one as damage.</summary>
+    Received = 3,
 }
 
 /// <summary>
@@ -57,10 +62,10 @@ internal static class CacheRecord
         crc = ~Crc32C.Append(crc, data.Slice(HeaderSize, (int)body));
         if (crc != BinaryPrimitives.ReadUInt32LittleEndian(data[4..])) return Parse.Invalid;
         type = (CacheRecordType)data[HeaderSize];
-        if (type is not (CacheRecordType.Message or CacheRecordType.Acknowledged)) return Parse.Invalid;
+        if (type is not (CacheRecordType.Message or CacheRecordType.Acknowledged or CacheRecordType.Received)) return Parse.Invalid;
         sequence = BinaryPrimitives.ReadInt64LittleEndian(data[(HeaderSize + 1)..]);
         if (sequence <= 0) return Parse.Invalid;
-        if (type == CacheRecordType.Acknowledged && body != BodyPrefix) return Parse.Invalid;
+        if (type != CacheRecordType.Message && body != BodyPrefix) return Parse.Invalid;
         return Parse.Ok;
     }
 

@@ -12,7 +12,7 @@ namespace ZeroDepMqtt.Sink.Cache;
 /// the client's publish completed. One committer task does every write and fsync (group commit: all records
 /// waiting share one fsync).
 /// </summary>
-internal sealed class DiskCache
+internal sealed partial class DiskCache
 {
     private const string LockFile = "lock";
 
@@ -42,6 +42,7 @@ internal sealed class DiskCache
         _lock = lockFile;
         Recovery = recovery;
         _recoveredThrough = log.LastSequence;
+        _ackDurable = log.AcknowledgedThrough;
         _committer = Task.Run(CommitLoopAsync);
     }
 
@@ -259,18 +260,21 @@ internal sealed class DiskCache
         long records;
         lock (_gate)
         {
-            bool data = _log.LastSequence > _log.Written;
+            bool data = _log.LastSequence > _log.Written || _releases.Count > 0
+                || (_ackDurableWanted && _log.AcknowledgedThrough > _ackDurable);
             bool syncDue = _settings.Sync == CacheSyncMode.Interval && TimeProvider.System.GetElapsedTime(lastSync) >= _settings.SyncInterval;
             if (!data && !_log.HasUnflushed && !force && !syncDue) return;
             released = _committed;
             _committed = NewSignal();
             records = _log.LastSequence - _log.Written;
+            TakeReleasesLocked();
             try
             {
                 _log.Flush();
             }
             catch (IOException e)
             {
+                RetryReleasesLocked();
                 // Nothing of this batch is in the log: its publishes fail, and the sink keeps going (space may come back).
                 string what = IsDiskFull(e) ? $"cache disk full: cannot write the cache in {_settings.Directory}" : $"cannot write the cache in {_settings.Directory}";
                 released.TrySetException(new MqttSinkException(SinkErrorKind.CacheFailure,
@@ -285,6 +289,7 @@ internal sealed class DiskCache
             {
                 // Accepted once written; the fsync (interval, or the final one at stop) only narrows what a power cut loses.
                 _log.Commit(_log.Written);
+                AdvanceAcknowledgedDurableLocked(_log.AcknowledgedWritten);
                 PayOwedDropsLocked();
                 SignalReadable();
                 if (force || syncDue) work = _log.TakeSyncWork();
@@ -301,7 +306,7 @@ internal sealed class DiskCache
             {
                 // After a failed fsync the kernel may have dropped the pages: nothing written since can be trusted.
                 var fault = new MqttSinkException(SinkErrorKind.CacheFailure, $"fsync of the cache in {_settings.Directory} failed: {e.Message}", e);
-                lock (_gate) { _writeFault = fault; AdmitRoomWaitersLocked(); }
+                lock (_gate) { _writeFault = fault; _releasing.Clear(); AdmitRoomWaitersLocked(); }
                 released.TrySetException(fault);
                 return;
             }
@@ -309,12 +314,14 @@ internal sealed class DiskCache
             lock (_gate)
             {
                 _log.Commit(work.Sequence);
+                if (_settings.Sync == CacheSyncMode.Always) AdvanceAcknowledgedDurableLocked(work.Acknowledged);
                 PayOwedDropsLocked();
                 if (work.Files.Count > 0) { _fsyncs++; _syncedRecords += records; }
                 SignalReadable();
             }
         }
         released.TrySetResult();
+        ReleaseCommitted();
     }
 
     // ENOSPC (28 on Linux and macOS: .NET puts the errno in HResult) or EDQUOT (a quota: 122 on Linux, 69 on
@@ -352,11 +359,13 @@ internal sealed class DiskCache
     public void StartForwarding(MqttClient client, TopicName topic, TopicName? resendTopic, QualityOfService qos, bool retain, Action<Exception> onFault)
         => _forwarder = Task.Run(() => ForwardAsync(client, topic, resendTopic, qos, retain, onFault));
 
-    private readonly record struct InFlight(long Sequence, ValueTask Publish, byte[] Buffer);
+    private readonly record struct InFlight(long Sequence, ValueTask Publish, byte[] Buffer, ushort PacketId = 0);
 
     private async Task ForwardAsync(MqttClient client, TopicName topic, TopicName? resendTopic, QualityOfService qos, bool retain, Action<Exception> onFault)
     {
-        var window = Channel.CreateBounded<InFlight>(new BoundedChannelOptions(_settings.MemoryMessages) { SingleReader = true, SingleWriter = true });
+        // At QoS 2 the client does not wait for queue room (PublishExactlyOnceAsync): keep what is outstanding within it.
+        int capacity = qos == QualityOfService.ExactlyOnce ? Math.Max(1, Math.Min(_settings.MemoryMessages, client.Options.MaxQueuedMessages - 2)) : _settings.MemoryMessages;
+        var window = Channel.CreateBounded<InFlight>(new BoundedChannelOptions(capacity) { SingleReader = true, SingleWriter = true });
         var acker = AcknowledgeAsync(window.Reader, onFault);
         CacheLog.LogReader reader;
         lock (_gate) reader = _log.OpenReader();
@@ -398,8 +407,11 @@ internal sealed class DiskCache
                     buffer = markedBuffer;
                     length = marked;
                 }
-                var publish = client.PublishAsync(resent && resendTopic is { } alternate ? alternate : topic, buffer.AsMemory(0, length), qos, retain);
-                await window.Writer.WriteAsync(new InFlight(seq, publish, buffer), _stopForwarding.Token).ConfigureAwait(false);
+                var sendTopic = resent && resendTopic is { } alternate ? alternate : topic;
+                var item = qos == QualityOfService.ExactlyOnce
+                    ? await PublishExactlyOnceAsync(client, seq, sendTopic, buffer, length, retain, resent).ConfigureAwait(false)
+                    : new InFlight(seq, client.PublishAsync(sendTopic, buffer.AsMemory(0, length), qos, retain), buffer);
+                await window.Writer.WriteAsync(item, _stopForwarding.Token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (_stopForwarding.IsCancellationRequested)
@@ -423,7 +435,14 @@ internal sealed class DiskCache
         {
             try
             {
-                await item.Publish.ConfigureAwait(false);
+                try
+                {
+                    await item.Publish.ConfigureAwait(false);
+                }
+                finally
+                {
+                    if (item.PacketId != 0) lock (_gate) FreeIdLocked(item);
+                }
                 if (!failed)
                 {
                     lock (_gate)
@@ -490,6 +509,7 @@ internal sealed class DiskCache
             try { if (_writeFault is null) _log.Sync(); }
             catch (IOException) { /* the watermark only spares re-sends */ }
             empty = _log.Pending == 0;
+            _logClosed = true;
             _log.Dispose();
         }
         if (empty && _settings.CleanAtStop)

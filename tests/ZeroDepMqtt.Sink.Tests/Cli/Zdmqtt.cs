@@ -26,7 +26,11 @@ public static class Zdmqtt
     }
 
     /// <summary>Runs <c>dotnet zdmqtt.dll</c> (the build next to the tests) with <paramref name="stdin"/> piped in.</summary>
-    public static async Task<ZdmqttRun> ProcessAsync(string workingDirectory, string stdin, params string[] args)
+    public static Task<ZdmqttRun> ProcessAsync(string workingDirectory, string stdin, params string[] args)
+        => ProcessAsync(workingDirectory, stdin, TimeSpan.FromMinutes(1), args);
+
+    /// <summary>As <see cref="ProcessAsync(string, string, string[])"/>, killed as hung after <paramref name="hangGuard"/>.</summary>
+    public static async Task<ZdmqttRun> ProcessAsync(string workingDirectory, string stdin, TimeSpan hangGuard, params string[] args)
     {
         using var process = Process.Start(ZdmqttProcess.StartInfo(workingDirectory, args))!;
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -35,7 +39,7 @@ public static class Zdmqtt
         process.StandardInput.Close();
         try
         {
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+            await process.WaitForExitAsync().WaitAsync(hangGuard);
         }
         catch (TimeoutException)
         {
