@@ -18,6 +18,7 @@ if (args.Length > 0 && args[0] == "--worker")
     var result = a.Client switch
     {
         "ours" => await OursWorker.RunAsync(a),
+        "ours-batch" => await OursWorker.RunAsync(a, batched: true),
         "mqttnet" => await MqttNetWorker.RunAsync(a),
         "raw" => RawWorker.Run(a),
         _ => throw new ArgumentException($"unknown worker {a.Client}"),

@@ -67,6 +67,8 @@ internal sealed record Row(Publisher Publisher, QualityOfService QoS, int Size, 
             {
                 foreach (int w in o.Windows) rows.Add(new Row(Publisher.Ours, qos, size, w, ours, $"ours w{w}", BrokerKind.Null));
             }
+            // PublishManyAsync: batches of 256, four outstanding (the library's batch path).
+            rows.Add(new Row(Publisher.Ours, qos, size, 256, ours, "ours batch 256", BrokerKind.Null));
             rows.Add(new Row(Publisher.Zdmqtt, qos, size, 0, ours, "zdmqtt publish", BrokerKind.Null));
             rows.Add(new Row(Publisher.Zdmqtt, qos, size, 0, ours, "zdmqtt shaped", BrokerKind.Null, Shaped: true));
             rows.Add(new Row(Publisher.MqttNet, qos, size, 256, mqttnet, "MQTTnet w256", BrokerKind.Null));

@@ -28,7 +28,7 @@ internal sealed class Runner(MosquittoBroker? mosquitto, NullBroker? nullBroker,
         var brokerCpu = OwnCpu();
         var result = row.Publisher switch
         {
-            Publisher.Ours => RunWorker("ours", row, port, topic, subscriber),
+            Publisher.Ours => RunWorker(row.Label.StartsWith("ours batch", StringComparison.Ordinal) ? "ours-batch" : "ours", row, port, topic, subscriber),
             Publisher.MqttNet => RunWorker("mqttnet", row, port, topic, subscriber),
             Publisher.Raw => RunWorker("raw", row, port, topic, subscriber),
             Publisher.Zdmqtt => RunZdmqtt(row, port, topic, subscriber),

@@ -236,6 +236,31 @@ public sealed partial class MqttSink : IAsyncDisposable
         return _client.PublishAsync(_topic, payload, Settings.Qos, Settings.Retained, cancellationToken);
     }
 
+    /// <summary>Whether <see cref="PublishManyAsync"/> hands a batch to the client in one call: without shaping options
+    /// (one payload is one message) and without the disk cache.</summary>
+    public bool PublishesBatches => _shaper is null && _cache is null;
+
+    /// <summary>
+    /// Publishes many payloads as one batch (see <see cref="MqttClient.PublishManyAsync(TopicName, ReadOnlyMemory{ReadOnlyMemory{byte}}, QualityOfService, bool, CancellationToken)"/>):
+    /// one lock acquisition and one completion for the batch, in order and after every earlier call's messages. The
+    /// task completes when every message reached its QoS's delivery point; <see cref="MqttPublishBatchException"/> says
+    /// how many failed. Only where <see cref="PublishesBatches"/> holds; otherwise publish one by one.
+    /// </summary>
+    /// <param name="payloads">The payloads; <b>neither the array nor their memory may change until the task ends</b>.</param>
+    /// <param name="cancellationToken">Cancels what of the batch was not written yet (never sent); see
+    /// <see cref="MqttPublishBatchCanceledException"/>.</param>
+    /// <exception cref="InvalidOperationException">The sink is not started, or already completing, or shapes messages or caches them.</exception>
+    /// <exception cref="ArgumentException">A payload is too large (nothing of the batch is accepted).</exception>
+    public ValueTask PublishManyAsync(ReadOnlyMemory<ReadOnlyMemory<byte>> payloads, CancellationToken cancellationToken = default)
+    {
+        if (Volatile.Read(ref _state) != Started) ThrowNotStarted();
+        if (!PublishesBatches) throw new InvalidOperationException("PublishManyAsync needs a sink without shaping options and without a cache; publish one by one");
+        if (_cloudMaxPayload != int.MaxValue)
+            foreach (var p in payloads.Span)
+                if (p.Length > _cloudMaxPayload) return ValueTask.FromException(CloudPayloadTooLarge(p.Length));
+        return _client.PublishManyAsync(_topic, payloads, Settings.Qos, Settings.Retained, cancellationToken);
+    }
+
     /// <summary>Publishes <paramref name="payload"/> as UTF-8; see <see cref="PublishAsync(ReadOnlyMemory{byte}, CancellationToken)"/>.
     /// The encoded bytes belong to the sink, so nothing needs to stay untouched.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="payload"/> is null.</exception>

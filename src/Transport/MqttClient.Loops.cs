@@ -30,9 +30,12 @@ public sealed partial class MqttClient
                 {
                     lock (_gate)
                     {
+                        // One clock read per socket read, not per packet: a read of PUBACKs is one instant to the
+                        // keep-alive, and the clock was about 5 % of a QoS 1 profile when read for every frame.
+                        var now = Now;
                         while (MqttFrameReader.TryRead(ref buffer, _options.MaxIncomingPacketSize, out var frame))
                         {
-                            if (_session.Receive(frame, Now, out var message))
+                            if (_session.Receive(frame, now, out var message))
                                 inbound.Add(new MqttApplicationMessage(message.Topic.ToString(), message.Payload.ToArray(), message.QoS, message.Retain, message.Dup));
                         }
                         DrainEvents(events);

@@ -8,7 +8,8 @@ public sealed partial class MqttClient
 {
     // Publishes waiting for queue room, first come first served: admitted under the lock in this order only, so call
     // order is the order the session accepts them in, and with it the wire order.
-    private readonly LinkedList<AdmissionWaiter> _waiters = new();
+    // A waiter is an AdmissionWaiter (one publish) or a PublishBatch (the rest of a batch that did not fit).
+    private readonly LinkedList<object> _waiters = new();
     private bool _admitting;
 
     /// <summary>
@@ -79,7 +80,7 @@ public sealed partial class MqttClient
         public QualityOfService QoS { get; } = qos;
         public bool Retain { get; } = retain;
         public CancellationToken Token { get; } = token;
-        public LinkedListNode<AdmissionWaiter>? Node;
+        public LinkedListNode<object>? Node;
         public MqttClient? Client;
         public CancellationTokenRegistration Registration;
     }
@@ -119,9 +120,15 @@ public sealed partial class MqttClient
         _admitting = true;
         try
         {
-            while (_waiters.First is { } node && !RefusesOperationsLocked && _session.CanAccept(node.Value.Payload.Length))
+            while (_waiters.First is { } node && !RefusesOperationsLocked)
             {
-                var w = node.Value;
+                if (node.Value is PublishBatch batch)
+                {
+                    if (!AcceptBatchLocked(batch)) break;   // still not all of it: it stays first, holding back what follows
+                    continue;
+                }
+                var w = (AdmissionWaiter)node.Value;
+                if (!_session.CanAccept(w.Payload.Length)) break;
                 _waiters.RemoveFirst();
                 w.Node = null;
                 w.Registration.Unregister();   // never Dispose under the lock: it would wait for a callback that waits for the lock
@@ -153,9 +160,16 @@ public sealed partial class MqttClient
         while (_waiters.First is { } node)
         {
             _waiters.RemoveFirst();
-            node.Value.Node = null;
-            node.Value.Registration.Unregister();
-            node.Value.TrySetException(StateErrorLocked());
+            if (node.Value is PublishBatch batch)
+            {
+                batch.Waiting = null;
+                batch.OnMembersEnded(batch.Payloads.Length - batch.Accepted, StateErrorLocked());
+                continue;
+            }
+            var w = (AdmissionWaiter)node.Value;
+            w.Node = null;
+            w.Registration.Unregister();
+            w.TrySetException(StateErrorLocked());
         }
     }
 

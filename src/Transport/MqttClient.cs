@@ -18,6 +18,7 @@ public sealed partial class MqttClient : IAsyncDisposable
     private readonly ClientSession _session;
     private readonly object _gate = new();                      // guards _session and every mutable field of the client
     private readonly PublishCompletionPool _completions;
+    private readonly PublishBatchPool _batches;                 // the one completion of each PublishManyAsync call
     private readonly WriteTickets _tickets;                     // queued QoS 0 publishes that cannot be cancelled; see WriteTickets
     private readonly Channel<MqttApplicationMessage> _received;
     private readonly TimeProvider _time;
@@ -60,6 +61,7 @@ public sealed partial class MqttClient : IAsyncDisposable
             UserName = options.UserName,
         });
         _tickets = new WriteTickets(_gate);
+        _batches = new PublishBatchPool(1024, OnBatchCancelled);
         _completions = new PublishCompletionPool(options.MaxInFlight + options.MaxQueuedMessages, OnPublishCancelled);
         _received = Channel.CreateBounded<MqttApplicationMessage>(new BoundedChannelOptions(options.ReceiveBufferCapacity)
         {
@@ -171,6 +173,7 @@ public sealed partial class MqttClient : IAsyncDisposable
                     _metrics.OnAcknowledged();
                     if (e.State is PublishCompletion done) { done.TrySetResult(); done.ReleaseFromSession(); }
                     else if (ReferenceEquals(e.State, _tickets)) _tickets.OnEnded(null);
+                    else if (e.State is PublishBatch member) member.OnMemberEnded(null);
                     break;
                 case SessionEventKind.PublishDowngraded:
                     var downgraded = NewQoS2NotSupported();
@@ -180,6 +183,7 @@ public sealed partial class MqttClient : IAsyncDisposable
                         refused.TrySetException(downgraded);
                         refused.ReleaseFromSession();
                     }
+                    else if (e.State is PublishBatch downgradedMember) downgradedMember.OnMemberEnded(downgraded);
                     break;
                 case SessionEventKind.PublishFailed:
                     if (e.State is PublishCompletion failed)
@@ -188,6 +192,7 @@ public sealed partial class MqttClient : IAsyncDisposable
                         failed.ReleaseFromSession();
                     }
                     else if (ReferenceEquals(e.State, _tickets)) _tickets.OnEnded(_pendingFailure?.Invoke() ?? NewFault());
+                    else if (e.State is PublishBatch failedMember) failedMember.OnMemberEnded(_pendingFailure?.Invoke() ?? NewFault());
                     break;
                 case SessionEventKind.PublishReceived:
                     OnPublishReceivedLocked(e);

@@ -199,6 +199,8 @@ public sealed class PublishVerb : IVerb
                     // false: the sink is completing (only a signal does that); Failed: the sink gave up, every further message would fail too
                     if (!await window.AddAsync(line, ++lineNumber).ConfigureAwait(false) || window.Failed > 0) { stopped = true; break; }
                 }
+                // The lines of this block gathered into a batch go out before the next read, which may wait.
+                if (!stopped && !window.FlushBatch()) stopped = true;
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

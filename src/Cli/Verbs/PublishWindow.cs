@@ -17,6 +17,17 @@ internal sealed class PublishWindow(MqttSink sink, int capacity, Action<long, st
     private readonly bool _oneMessagePerLine = !sink.Settings.ShapesMessages;
     private long _enqueued;
 
+    // Batched mode (a sink that publishes batches): lines of one input block go to the sink as one PublishManyAsync of
+    // up to BatchSize, one completion per batch. The lines held by outstanding batches, oldest first, and each batch's
+    // task and line count; a batch's payload array is reused once its task ended.
+    internal const int BatchSize = 512;
+    private readonly bool _batched = sink.PublishesBatches;
+    private readonly Queue<(InputLine Line, long Number)> _batchLines = new();
+    private readonly Queue<(ValueTask Publish, ReadOnlyMemory<byte>[] Payloads, int Count, long FirstOrdinal)> _batches = new();
+    private readonly Stack<ReadOnlyMemory<byte>[]> _freeArrays = new();
+    private ReadOnlyMemory<byte>[]? _current;
+    private int _currentCount;
+
     /// <summary>Input lines the sink could not shape (shaping options set): they fail alone, the stream goes on.</summary>
     public long Rejected { get; private set; }
 
@@ -34,8 +45,110 @@ internal sealed class PublishWindow(MqttSink sink, int capacity, Action<long, st
     /// synchronously while there is room or the oldest publish is done already (the steady state).</summary>
     public ValueTask<bool> AddAsync(InputLine line, long number = 0)
     {
+        if (_batched) return AddToBatchAsync(line, number);
         if (_pending.Count >= capacity && !TryCompleteOldest()) return AddWhenOldestDoneAsync(line, number);
         return Publish(line, number);
+    }
+
+    private ValueTask<bool> AddToBatchAsync(InputLine line, long number)
+    {
+        if (_batchLines.Count >= capacity)
+        {
+            // Full: the batch being gathered goes out first (its lines count), then the oldest batch must end.
+            if (!FlushBatch()) { line.Return(); return ValueTask.FromResult(false); }
+            while (_batchLines.Count >= capacity && TryCompleteOldestBatch()) { }
+            if (_batchLines.Count >= capacity) return AddToBatchWhenOldestDoneAsync(line, number);
+        }
+        _current ??= _freeArrays.TryPop(out var free) ? free : new ReadOnlyMemory<byte>[BatchSize];
+        _current[_currentCount++] = line.Memory;
+        _batchLines.Enqueue((line, number));
+        Added++;
+        if (_currentCount == BatchSize && !FlushBatch()) return ValueTask.FromResult(false);
+        return ValueTask.FromResult(true);
+    }
+
+    private async ValueTask<bool> AddToBatchWhenOldestDoneAsync(InputLine line, long number)
+    {
+        while (_batchLines.Count >= capacity && _batches.Count > 0) await CompleteOldestBatchAsync().ConfigureAwait(false);
+        return await AddToBatchAsync(line, number).ConfigureAwait(false);
+    }
+
+    /// <summary>Hands the lines gathered so far to the sink as one batch (batched mode; nothing otherwise). False when
+    /// the sink refused the batch because it is completing: those lines are unread input.</summary>
+    public bool FlushBatch()
+    {
+        if (_currentCount == 0) return true;
+        var payloads = _current!;
+        int count = _currentCount;
+        long first = _enqueued;
+        _current = null;
+        _currentCount = 0;
+        _enqueued += count;
+        ValueTask publish;
+        try
+        {
+            // No token, as for single lines: a cancelled await would leave the client reading lines we had returned.
+            publish = sink.PublishManyAsync(payloads.AsMemory(0, count), CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            publish = ValueTask.FromException(e);
+        }
+        Exception? failedAtOnce = null;
+        if (publish.IsCompleted && !publish.IsCompletedSuccessfully)
+        {
+            // Read once here (a pooled ValueTask may be read only once); the queue keeps a Task-backed copy.
+            try { publish.GetAwaiter().GetResult(); } catch (Exception e) { failedAtOnce = e; }
+            if (failedAtOnce is not null) publish = ValueTask.FromException(failedAtOnce);
+        }
+        // Queued even when it failed at once: batches end in order, and this one's lines are counted then.
+        _batches.Enqueue((publish, payloads, count, first));
+        return failedAtOnce is null || !RefusedWhileClosing(failedAtOnce is ZeroDepMqtt.Transport.MqttPublishBatchException b ? b.InnerException ?? b : failedAtOnce);
+    }
+
+    private bool TryCompleteOldestBatch()
+    {
+        if (_batches.Count == 0 || !_batches.Peek().Publish.IsCompleted) return false;
+        EndOldestBatch(null);
+        return true;
+    }
+
+    private async ValueTask CompleteOldestBatchAsync()
+    {
+        Exception? error = null;
+        try { await _batches.Peek().Publish.ConfigureAwait(false); } catch (Exception e) { error = e; }
+        EndOldestBatch(error ?? NoError);
+    }
+
+    private static readonly Exception NoError = new();
+
+    // Ends the oldest batch: counts its outcome and returns its lines and its array. error: what awaiting it threw
+    // (NoError: it succeeded), or null to read the outcome from its completed task.
+    private void EndOldestBatch(Exception? error)
+    {
+        var (publish, payloads, count, first) = _batches.Dequeue();
+        if (error is null)
+        {
+            try { publish.GetAwaiter().GetResult(); } catch (Exception e) { error = e; }
+        }
+        if (error is not null && !ReferenceEquals(error, NoError))
+        {
+            var cause = error is ZeroDepMqtt.Transport.MqttPublishBatchException b ? b.InnerException ?? b : error;
+            if (RefusedWhileClosing(cause))
+            {
+                // As for single lines: the lines the client never accepted are unread input, the accepted ones stay counted.
+                long accepted = Math.Clamp(sink.Sent - first, 0, count);
+                Added -= count - accepted;
+            }
+            else
+            {
+                Failed += error is ZeroDepMqtt.Transport.MqttPublishBatchException batch ? batch.Failed : count;
+                FirstError ??= cause.Message;
+            }
+        }
+        for (int i = 0; i < count; i++) _batchLines.Dequeue().Line.Return();
+        Array.Clear(payloads, 0, count);
+        _freeArrays.Push(payloads);
     }
 
     private async ValueTask<bool> AddWhenOldestDoneAsync(InputLine line, long number)
@@ -119,6 +232,8 @@ internal sealed class PublishWindow(MqttSink sink, int capacity, Action<long, st
     /// <summary>Waits for every outstanding publish.</summary>
     public async ValueTask DrainAsync()
     {
+        FlushBatch();
+        while (_batches.Count > 0) await CompleteOldestBatchAsync().ConfigureAwait(false);
         while (_pending.Count > 0) await CompleteOldestAsync().ConfigureAwait(false);
     }
 

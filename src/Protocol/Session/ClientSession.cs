@@ -70,6 +70,12 @@ public sealed partial class ClientSession
         => _queue.Count < _options.MaxQueuedMessages
            && (_queue.Count == 0 || _queuedBytes + payloadLength <= _options.MaxQueuedBytes);
 
+    /// <summary>Whether <see cref="TryPublish"/> would accept <paramref name="count"/> more messages of
+    /// <paramref name="bytes"/> bytes in all now, one after the other (conservative: it may say no where one by one would not).</summary>
+    public bool CanAccept(int count, long bytes)
+        => (long)_queue.Count + count <= _options.MaxQueuedMessages
+           && ((_queue.Count == 0 && count == 1) || _queuedBytes + bytes <= _options.MaxQueuedBytes);
+
     /// <summary>Dequeues the next event; events come out in the order they happened.</summary>
     public bool TryGetEvent(out SessionEvent sessionEvent) => _events.TryDequeue(out sessionEvent);
 
@@ -132,6 +138,42 @@ public sealed partial class ClientSession
         }
         if (Detach(_awaitingAck, state) || Detach(_awaitingComp, state)) return PublishCancelOutcome.Detached;
         return PublishCancelOutcome.NotFound;
+    }
+
+    /// <summary>
+    /// <see cref="TryCancel"/> for every publish accepted with <paramref name="state"/> (a batch shares one state): the
+    /// ones not yet written are removed and never sent, the written ones stay in flight on their own payload copies,
+    /// without the state. No event follows for any of them. Returns how many were removed. O(queue + window).
+    /// </summary>
+    public int CancelAll(object state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        int removed = 0;
+        for (var m = _queue.Head; m is not null;)
+        {
+            var next = m.Next;
+            if (ReferenceEquals(m.State, state))
+            {
+                _queue.Remove(m);
+                _queuedBytes -= m.Payload.Length;
+                Recycle(m);
+                removed++;
+            }
+            m = next;
+        }
+        DetachAll(_awaitingAck, state);
+        DetachAll(_awaitingComp, state);
+        return removed;
+    }
+
+    private static void DetachAll(MessageList list, object state)
+    {
+        for (var m = list.Head; m is not null; m = m.Next)
+        {
+            if (!ReferenceEquals(m.State, state)) continue;
+            m.Payload = m.Payload.ToArray();
+            m.State = null;
+        }
     }
 
     private static bool Detach(MessageList list, object state)

@@ -54,6 +54,36 @@ public sealed class MqttSinkTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Batches_arrive_in_order_between_single_publishes_and_a_shaping_sink_refuses_them()
+    {
+        await using var broker = await MosquittoBroker.StartAsync();
+        await output.OnFailureAsync(broker, async () =>
+        {
+            await using var sub = await MosquittoSub.StartAsync(broker, "sink/batches", qos: 2);
+            await using var sink = new MqttSink(Settings(broker, """ "topic": "sink/batches", "qos": 2"""));
+            await sink.StartAsync();
+            Assert.True(sink.PublishesBatches);
+            var payloads = Enumerable.Range(0, 1000).Select(i => (ReadOnlyMemory<byte>)Encoding.UTF8.GetBytes($"m{i}")).ToArray();
+            var tasks = new List<Task>();
+            for (int at = 0; at < payloads.Length; at += 100)
+            {
+                tasks.Add(sink.PublishManyAsync(payloads.AsMemory(at, 99)).AsTask());
+                tasks.Add(sink.PublishAsync(payloads[at + 99]).AsTask());
+            }
+            await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(30));
+            var summary = await sink.CompleteAsync();
+            Assert.Equal(1000, summary.Acknowledged);
+            var received = await sub.WaitForAsync(1000, TimeSpan.FromSeconds(20));
+            Assert.Equal(payloads.Select(p => p.ToArray()), received.Select(m => m.Payload));
+
+            await using var shaping = new MqttSink(Settings(broker, """ "topic": "sink/batches", "fields": ["t"]"""));
+            await shaping.StartAsync();
+            Assert.False(shaping.PublishesBatches);
+            Assert.Throws<InvalidOperationException>(() => { _ = shaping.PublishManyAsync(payloads.AsMemory(0, 1)); });
+        });
+    }
+
+    [Fact]
     public async Task String_payloads_are_utf8_and_retained_flag_is_applied()
     {
         await using var broker = await MosquittoBroker.StartAsync();

@@ -10,7 +10,7 @@ using ZeroDepMqtt.TestSupport;
 namespace ZeroDepMqtt.Transport.Tests.Model;
 
 /// <summary>One step of a client model run.</summary>
-public enum ClientOpKind { Publish, PublishCancellable, Cancel, Subscribe, Silence, Answer, Drop, DropLosingSession, RefuseNext, Advance }
+public enum ClientOpKind { Publish, PublishCancellable, Cancel, Subscribe, Silence, Answer, Drop, DropLosingSession, RefuseNext, Advance, PublishBatch, PublishBatchCancellable }
 
 /// <summary>A step and its argument (QoS, which publish to cancel, how much time passes).</summary>
 public readonly record struct ClientOp(ClientOpKind Kind, int Arg);
@@ -31,14 +31,16 @@ public static class ClientScripts
             (1, Gen.Constant(ClientOpKind.Drop)),
             (1, Gen.Constant(ClientOpKind.DropLosingSession)),
             (1, Gen.Constant(ClientOpKind.RefuseNext)),
-            (3, Gen.Constant(ClientOpKind.Advance)));
+            (3, Gen.Constant(ClientOpKind.Advance)),
+            (3, Gen.Constant(ClientOpKind.PublishBatch)),
+            (2, Gen.Constant(ClientOpKind.PublishBatchCancellable)));
         return Arb.From(kinds.SelectMany(k => Gen.Choose(0, 1000), (k, arg) => new ClientOp(k, arg)));
     }
 }
 
 /// <summary>
 /// The whole client (lifecycle, admission, cancellation, output, timer, reconnects) under random interleavings of
-/// publishes at QoS 0/1/2, cancellations, subscribes, a broker that answers or goes silent, dropped connections with and
+/// publishes at QoS 0/1/2 (single and in batches of 1–4), cancellations, subscribes, a broker that answers or goes silent, dropped connections with and
 /// without the session, refusals and passing fake time; then DisposeAsync. After every run: every operation ended
 /// (acknowledged, failed with a reason, or cancelled), none is pending once the client is closed, first transmissions
 /// are in call order, a cancelled publish's reused buffer never reaches the wire, no packet id is reused while the
@@ -59,7 +61,8 @@ public sealed class ClientModelProperties(ITestOutputHelper output) : IDisposabl
         output.WriteLine($"run {Interlocked.Increment(ref s_runs)}: {script.Length} steps ({Interlocked.Add(ref s_steps, script.Length)} in all)");
     }
 
-    private sealed record Call(int Index, QualityOfService QoS, byte[] Buffer, Task Task, CancellationTokenSource? Cancel);
+    // A batch's messages are one Call each, sharing its task and token; Position is the place in the batch (0 alone).
+    private sealed record Call(int Index, QualityOfService QoS, byte[] Buffer, Task Task, CancellationTokenSource? Cancel, int Position = 0);
 
     private static async Task RunAsync(ClientOp[] script)
     {
@@ -96,6 +99,16 @@ public sealed class ClientModelProperties(ITestOutputHelper output) : IDisposabl
                     _ = task.ContinueWith(t => { if (t.IsCanceled || t.Exception?.InnerException is OperationCanceledException) "XXXXXX"u8.CopyTo(buffer); },
                         CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                     calls.Add(new Call(index, qos, buffer, task, cts));
+                    break;
+                case ClientOpKind.PublishBatch or ClientOpKind.PublishBatchCancellable:
+                    int size = 1 + op.Arg % 4, start = calls.Count;
+                    var batchQoS = (QualityOfService)(op.Arg / 4 % 3);
+                    var buffers = Enumerable.Range(start, size).Select(i => Encoding.ASCII.GetBytes($"m{i:D5}")).ToArray();
+                    var batchCts = op.Kind == ClientOpKind.PublishBatchCancellable ? new CancellationTokenSource() : null;
+                    var batchTask = client.PublishManyAsync("model", buffers.Select(b => (ReadOnlyMemory<byte>)b).ToArray(), batchQoS, cancellationToken: batchCts?.Token ?? default).AsTask();
+                    _ = batchTask.ContinueWith(t => { if (t.IsCanceled || t.Exception?.InnerException is OperationCanceledException) foreach (var b in buffers) "XXXXXX"u8.CopyTo(b); },
+                        CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                    for (int j = 0; j < size; j++) calls.Add(new Call(start + j, batchQoS, buffers[j], batchTask, batchCts, j));
                     break;
                 case ClientOpKind.Cancel:
                     var cancellable = calls.Where(c => c.Cancel is not null && !c.Task.IsCompleted).ToList();
@@ -158,7 +171,11 @@ public sealed class ClientModelProperties(ITestOutputHelper output) : IDisposabl
         // Acknowledged at QoS 1/2 means the broker got it.
         foreach (var c in calls.Where(c => c.QoS != QualityOfService.AtMostOnce && c.Task.IsCompletedSuccessfully))
             Assert.Contains($"m{c.Index:D5}", payloads);
-        foreach (var c in calls) c.Cancel?.Dispose();
+        // A cancelled batch: only its written prefix (Sent) may have reached the wire.
+        foreach (var c in calls)
+            if (c.Task.Exception?.InnerException is MqttPublishBatchCanceledException cancelled && c.Position >= cancelled.Sent)
+                Assert.DoesNotContain($"m{c.Index:D5}", payloads);
+        foreach (var c in calls.Select(c => c.Cancel).Distinct()) c?.Dispose();
     }
 
     public void Dispose()

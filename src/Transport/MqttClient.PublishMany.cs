@@ -1,0 +1,129 @@
+using ZeroDepMqtt.Protocol;
+using ZeroDepMqtt.Protocol.Session;
+using ZeroDepMqtt.Transport.Internal;
+
+namespace ZeroDepMqtt.Transport;
+
+public sealed partial class MqttClient
+{
+    /// <summary>
+    /// Publishes many messages to one topic under one lock acquisition and one encoding pass, with one task for the
+    /// whole batch: it completes when every message reached its QoS's delivery point (written for QoS 0, PUBACK,
+    /// PUBCOMP), in the order of <paramref name="payloads"/>, which is also their wire order and comes after every
+    /// earlier call's messages. What does not fit the queue waits, in call order, as <see cref="PublishAsync(TopicName, ReadOnlyMemory{byte}, QualityOfService, bool, CancellationToken)"/> does.
+    /// </summary>
+    /// <param name="topic">The topic name of every message.</param>
+    /// <param name="payloads">The payloads, in order. Buffer contract: neither this array nor the payloads may change until
+    /// the returned task ends; when it ends (completed, failed or cancelled) the client no longer reads either.</param>
+    /// <param name="qos">The QoS of every message.</param>
+    /// <param name="retain">The RETAIN flag of every message.</param>
+    /// <param name="cancellationToken">Cancels the rest of the batch: messages not yet written are removed and never
+    /// sent; the ones written (a prefix of the batch) are still delivered at their QoS, on the client's own copy. The task
+    /// then ends with <see cref="MqttPublishBatchCanceledException"/>, whose <see cref="MqttPublishBatchCanceledException.Sent"/>
+    /// says how many were written.</param>
+    /// <exception cref="ArgumentException">An invalid topic, QoS 3, or a payload too large for one packet: nothing of the batch is accepted.</exception>
+    /// <exception cref="MqttPublishBatchException">Some messages failed (the client gave up, or is disconnecting); the others were delivered.</exception>
+    /// <exception cref="MqttClientException">The client is disconnecting or disconnected: nothing of the batch was accepted.</exception>
+    public ValueTask PublishManyAsync(TopicName topic, ReadOnlyMemory<ReadOnlyMemory<byte>> payloads, QualityOfService qos = QualityOfService.AtMostOnce,
+        bool retain = false, CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled(cancellationToken);
+        var span = payloads.Span;
+        if (span.IsEmpty) return ValueTask.CompletedTask;
+        int largest = 0;
+        long bytes = 0;
+        foreach (var p in span)
+        {
+            largest = Math.Max(largest, p.Length);
+            bytes += p.Length;
+        }
+        lock (_gate)
+        {
+            if (RefusesOperationsLocked) return ValueTask.FromException(StateErrorLocked());
+            _session.CheckPublish(topic, largest, qos);   // a bad argument fails the whole batch before any of it is taken
+            int done = 0;
+            if (_waiters.Count == 0 && qos == QualityOfService.AtMostOnce)
+            {
+                // Fast path: connected with nothing queued and the output below its mark, QoS 0 messages are written by
+                // the pump right after they are taken, so they are done when it returns: no completion at all.
+                while (done < span.Length && _output is not null && _session.State == SessionState.Connected
+                       && _session.QueuedCount == 0 && _outputPending < OutputHighWater)
+                {
+                    int start = done;
+                    while (done < span.Length && _session.CanAccept(span[done].Length)) TakeLocked(topic, span[done++], qos, retain, state: null);
+                    PumpLocked();
+                    if (done == start) break;
+                }
+                if (done == span.Length) return ValueTask.CompletedTask;
+                if (!cancellationToken.CanBeCanceled && _session.CanAccept(span.Length - done, bytes))
+                {
+                    // The rest queues in full, uncancellable: write tickets (see PublishAsync). QoS 0 leaves the queue in
+                    // order, written or failed from the head, so the last ticket ends last and stands for the batch.
+                    ValueTask last = default;
+                    while (done < span.Length)
+                    {
+                        TakeLocked(topic, span[done++], qos, retain, _tickets);
+                        last = _tickets.Issue();
+                    }
+                    PumpLocked();
+                    return last;
+                }
+            }
+            var batch = _batches.Rent(topic, payloads, qos, retain, alreadyDone: done);
+            if (_waiters.Count > 0 || !AcceptBatchLocked(batch)) batch.Waiting = _waiters.AddLast(batch);
+            // Under the lock: on a token cancelled meanwhile the callback runs here, re-entering the lock.
+            batch.WatchCancellation(cancellationToken);
+            return new ValueTask(batch, batch.Version);
+        }
+    }
+
+    /// <summary>Publishes many messages to a topic given as a string; see <see cref="PublishManyAsync(TopicName, ReadOnlyMemory{ReadOnlyMemory{byte}}, QualityOfService, bool, CancellationToken)"/>.</summary>
+    /// <exception cref="ArgumentException">The topic breaks a topic-name rule (empty, wildcard, U+0000, over 65,535 bytes).</exception>
+    public ValueTask PublishManyAsync(string topic, ReadOnlyMemory<ReadOnlyMemory<byte>> payloads, QualityOfService qos = QualityOfService.AtMostOnce,
+        bool retain = false, CancellationToken cancellationToken = default)
+        => PublishManyAsync(TopicName.Create(topic), payloads, qos, retain, cancellationToken);
+
+    /// <summary>Hands the session as much of the batch as the queue takes, in order, and encodes once; true when all of
+    /// it is taken (and the batch no longer waits). Under the lock.</summary>
+    private bool AcceptBatchLocked(PublishBatch batch)
+    {
+        var span = batch.Payloads.Span;
+        int i = batch.Accepted;
+        while (true)
+        {
+            int start = i;
+            while (i < span.Length && _session.CanAccept(span[i].Length)) TakeLocked(batch.Topic, span[i++], batch.QoS, batch.Retain, batch);
+            batch.Accepted = i;
+            if (i == start) return false;
+            if (i == span.Length && batch.Waiting is { } node)
+            {
+                _waiters.Remove(node);
+                batch.Waiting = null;
+            }
+            // Encoding may free queue room for the rest; once all is taken it may end the batch (QoS 0 written), so
+            // nothing of the batch is read after it.
+            PumpLocked();
+            if (i == span.Length) return true;
+        }
+    }
+
+    /// <summary>The token of a batch fired: what was not written is removed (never sent), what was written goes on without it.</summary>
+    private void OnBatchCancelled(PublishBatch batch, CancellationToken token)
+    {
+        lock (_gate)
+        {
+            if (batch.IsCompleted) return;
+            bool freed = false;
+            if (batch.Waiting is { } node)
+            {
+                _waiters.Remove(node);
+                batch.Waiting = null;
+                freed = true;
+            }
+            int removed = _session.CancelAll(batch);
+            batch.OnCancelled(batch.Accepted - removed, token);
+            if (freed || removed > 0) AdmitWaitersLocked();   // it may have held back others behind it
+            if (_drained is { } drained && SessionIdle) drained.TrySetResult();
+        }
+    }
+}
