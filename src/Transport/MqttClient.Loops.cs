@@ -3,7 +3,6 @@ using System.IO.Pipelines;
 using System.Net.Sockets;
 using ZeroDepMqtt.Protocol;
 using ZeroDepMqtt.Protocol.Session;
-using ZeroDepMqtt.Transport.Internal;
 
 namespace ZeroDepMqtt.Transport;
 
@@ -53,8 +52,7 @@ public sealed partial class MqttClient
                             _everConnected = true;
                         }
                         DispatchLocked(events);
-                        // The send loop runs on this thread for what this pump flushes (SendScheduler): no wake-up.
-                        using (SendScheduler.OnReadLoop()) PumpLocked();
+                        PumpLocked();
                         // CONNACK and PINGRESP are the only events that bring the next deadline earlier.
                         if (_session.NextDeadline is { } next && (link.ArmedFor is not { } armed || next < armed)) RearmLocked(link);
                     }

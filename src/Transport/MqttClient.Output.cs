@@ -1,6 +1,5 @@
 using System.IO.Pipelines;
 using ZeroDepMqtt.Protocol.Session;
-using ZeroDepMqtt.Transport.Internal;
 
 namespace ZeroDepMqtt.Transport;
 
@@ -24,7 +23,7 @@ public sealed partial class MqttClient
         resumeWriterThreshold: 0,
         minimumSegmentSize: 16 * 1024,                  // large segments: one socket write carries many small packets
         writerScheduler: PipeScheduler.Inline,
-        readerScheduler: SendScheduler.Instance,        // inline on the read loop's turn, else the thread pool
+        readerScheduler: PipeScheduler.ThreadPool,
         useSynchronizationContext: false));
 
     /// <summary>
@@ -56,25 +55,15 @@ public sealed partial class MqttClient
     /// <summary>The one sender: takes whatever has gathered in the output pipe and writes it to the socket.</summary>
     private async Task<CloseOutcome> SendLoopAsync(PipeReader output, Stream stream, CancellationToken ct)
     {
-        var outcome = await SendLoopCoreAsync(output, stream, ct).ConfigureAwait(false);
-        // Ended inline on the read loop's thread, under the client's lock (see SendScheduler): the supervisor, which
-        // resumes on this task's completion, must not run there.
-        if (SendScheduler.IsInline) await Task.Yield();
-        return outcome;
-    }
-
-    private async Task<CloseOutcome> SendLoopCoreAsync(PipeReader output, Stream stream, CancellationToken ct)
-    {
         try
         {
             while (true)
             {
                 var result = await output.ReadAsync(ct).ConfigureAwait(false);
-                if (result.Buffer.Length < SmallBatch && !result.IsCompleted && !SendScheduler.IsInline)
+                if (result.Buffer.Length < SmallBatch && !result.IsCompleted)
                 {
                     // A small batch while acks stream in: give the read loop and publishers one turn to add to it,
-                    // so one socket write carries more packets (fewer syscalls per message). On the read loop's own turn
-                    // (inline) everything it had to say is already in the pipe, so it writes at once.
+                    // so one socket write carries more packets (fewer syscalls per message).
                     output.AdvanceTo(result.Buffer.Start);
                     await Task.Yield();
                     if (!output.TryRead(out result)) result = await output.ReadAsync(ct).ConfigureAwait(false);
