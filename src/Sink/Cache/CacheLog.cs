@@ -529,6 +529,9 @@ internal sealed class CacheLog : IDisposable
     /// <summary>Reads committed messages in order, from the oldest not acknowledged.</summary>
     public LogReader OpenReader() => new(this, _acknowledged);
 
+    /// <summary>Reads committed messages in order, from the first after <paramref name="after"/> not acknowledged.</summary>
+    public LogReader OpenReader(long after) => new(this, Math.Max(after, _acknowledged));
+
     private static bool TryParseName(string name, out long first)
     {
         first = 0;
@@ -617,6 +620,8 @@ internal sealed class CacheLog : IDisposable
                 var s = _log._segments[index];
                 foreach (var (start, end) in s.Skips)
                     if (_offset >= start && _offset < end) _offset = end;
+                // Nothing after the last message returned here: the live queue need not walk a long backlog.
+                if (s.LastSeq <= _lastSeq && _offset < s.End) _offset = s.End;
                 if (_offset >= s.End)
                 {
                     if (index == _log._segments.Count - 1) return false;
