@@ -495,14 +495,18 @@ internal sealed class CacheLog : IDisposable
     {
         // The newest segment stays: it is where appends go. Deleting acknowledged messages is safe even before the
         // watermark record is durable: at worst a crash brings back later acknowledged ones (at least once).
-        while (_segments.Count > 1 && _segments[0].LastSeq <= _acknowledged) DeleteSegment(0);
+        // One deletion per directory sync: deletions not yet durable may be undone one by one by a crash (POSIX
+        // orders none of them), and an older segment coming back without the later one whose watermark or ranges
+        // covered it would bring back delivered messages (found by CacheLogPerRecordProperties).
+        if (_directoryDirty) return;
+        if (_segments.Count > 1 && _segments[0].LastSeq <= _acknowledged) { DeleteSegment(0); return; }
         // Per record, any older segment whose messages are all acknowledged goes too, once the newest segment's
         // checkpoint is durable: the acknowledgements and PUBRECs recorded in it are then held there as well.
         if (!_perRecord || _checkpointWanted || _checkpointWritten) return;
-        for (int i = _segments.Count - 2; i >= 0; i--)
+        for (int i = 0; i < _segments.Count - 1; i++)
         {
             var s = _segments[i];
-            if (s.LastSeq <= _acknowledged || (s.Messages > 0 && s.Acknowledged >= s.Messages)) DeleteSegment(i);
+            if (s.LastSeq <= _acknowledged || (s.Messages > 0 && s.Acknowledged >= s.Messages)) { DeleteSegment(i); return; }
         }
     }
 

@@ -5,7 +5,7 @@ using ZeroDepMqtt.Sink.Cache;
 
 namespace ZeroDepMqtt.Sink.Tests.Cache;
 
-public enum PerRecordOpKind { Append, Sync, AckAny, AckNewest, Received, Crash, DiskFull }
+public enum PerRecordOpKind { Append, Sync, AckAny, AckNewest, AckAllButOldest, Received, Crash, DiskFull }
 
 public readonly record struct PerRecordOp(PerRecordOpKind Kind, int Arg);
 
@@ -19,6 +19,7 @@ public static class PerRecordScripts
             (3, Gen.Constant(PerRecordOpKind.Sync)),
             (3, Gen.Constant(PerRecordOpKind.AckAny)),
             (2, Gen.Constant(PerRecordOpKind.AckNewest)),
+            (1, Gen.Constant(PerRecordOpKind.AckAllButOldest)),
             (1, Gen.Constant(PerRecordOpKind.Received)),
             (1, Gen.Constant(PerRecordOpKind.Crash)),
             (1, Gen.Constant(PerRecordOpKind.DiskFull)));
@@ -33,19 +34,19 @@ public class CacheLogPerRecordProperties
     /// unacknowledged message exactly once (in sequence order), never one whose acknowledgement was durable or whose
     /// write failed, and every durably recorded PUBREC of a message that came back.
     /// </summary>
-    [Property(Arbitrary = [typeof(PerRecordScripts)], MaxTest = 300, EndSize = 150)]
+    [Property(Arbitrary = [typeof(PerRecordScripts)], MaxTest = 1000, EndSize = 300)]
     public void Recovery_returns_exactly_the_synced_unacknowledged_messages(PerRecordOp[] script, int seed)
         => new PerRecordModel(seed).Run(script);
 
     /// <summary>The same with tiny segments: rotation, checkpoints and deletion of fully acknowledged segments in
     /// the middle of the log happen all the time.</summary>
-    [Property(Arbitrary = [typeof(PerRecordScripts)], MaxTest = 300, EndSize = 150)]
+    [Property(Arbitrary = [typeof(PerRecordScripts)], MaxTest = 1000, EndSize = 300)]
     public void Recovery_holds_with_tiny_segments(PerRecordOp[] script, int seed)
         => new PerRecordModel(seed, segmentBytes: 64).Run(script);
 
     /// <summary>Segments of a few messages each: an acknowledged message and a pending one share a segment while
     /// the range is recorded in a later one, which is deleted (the checkpoint must carry the range).</summary>
-    [Property(Arbitrary = [typeof(PerRecordScripts)], MaxTest = 300, EndSize = 150)]
+    [Property(Arbitrary = [typeof(PerRecordScripts)], MaxTest = 1000, EndSize = 300)]
     public void Recovery_holds_with_small_segments(PerRecordOp[] script, int seed)
         => new PerRecordModel(seed, segmentBytes: 200).Run(script);
 }
@@ -98,6 +99,11 @@ internal sealed class PerRecordModel(int seed, long segmentBytes = 512)
                         Ack(log, ackable[^1]);
                         ackable.RemoveAt(ackable.Count - 1);
                     }
+                    break;
+                case PerRecordOpKind.AckAllButOldest:
+                    // A backlog stuck behind its oldest message while everything newer is delivered: whole segments
+                    // after it become deletable while theirs stays.
+                    foreach (var e in ackable.Skip(1 + op.Arg % 3)) Ack(log, e);
                     break;
                 case PerRecordOpKind.Received when ackable.Count > 0:
                     var received = ackable[op.Arg % ackable.Count];

@@ -132,3 +132,23 @@ public sealed class CacheLogPerRecordTests
         Assert.False(again.IsAcknowledged(next));
     }
 }
+
+/// <summary>Replays of scripts the properties found.</summary>
+public sealed class CacheLogPerRecordReplays
+{
+    /// <summary>Two segments deleted in one go (at recovery, after a full disk left an empty newest segment), then a
+    /// crash that undid only the older deletion: that segment came back without the later one whose watermark covered
+    /// it, and a delivered message with it. One deletion per directory sync now.</summary>
+    [Fact]
+    public void An_undone_deletion_does_not_bring_back_a_delivered_message()
+    {
+        PerRecordOp[] script =
+        [
+            new(PerRecordOpKind.Append, 108), new(PerRecordOpKind.DiskFull, 90), new(PerRecordOpKind.Append, 76),
+            new(PerRecordOpKind.Sync, 81), new(PerRecordOpKind.Append, 21), new(PerRecordOpKind.Sync, 115),
+            new(PerRecordOpKind.AckNewest, 25), new(PerRecordOpKind.Sync, 96), new(PerRecordOpKind.Append, 37),
+            new(PerRecordOpKind.DiskFull, 12), new(PerRecordOpKind.Crash, 119), new(PerRecordOpKind.Crash, 90),
+        ];
+        new PerRecordModel(61, segmentBytes: 64).Run(script);
+    }
+}
