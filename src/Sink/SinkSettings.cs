@@ -147,6 +147,13 @@ public sealed record SinkSettings
         if (Cache is { } c)
             Line(b, "enableCache", string.Create(CultureInfo.InvariantCulture,
                 $"true ({c.Directory}; cacheSync {c.Sync.ToString().ToLowerInvariant()}, maxDiskCache {c.MaxDiskMessages}, cacheFullPolicy {c.FullPolicy})"));
+        if (Cache is { AlterQueue: true } alter)
+            Line(b, "resendAlterQueue", alter.ResendPriority switch
+            {
+                < 0 => "true (resendPriority -1: live messages first, then an earlier run's; acknowledged per record)",
+                > 0 => "true (resendPriority 1: an earlier run's messages first, then live ones; acknowledged per record)",
+                _ => "true (resendPriority 0: an earlier run's and live messages in turn; acknowledged per record)",
+            });
         if (AnyBroker(a => a.UseTls))
         {
             if (CertificatePem is not null) Line(b, "certificationRaw", "(set: inline PEM)");

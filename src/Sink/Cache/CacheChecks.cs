@@ -37,12 +37,12 @@ internal static class CacheChecks
         }
         if (!p.HasError(N.MemoryCacheThreshold) && !p.HasError(N.MaxDiskCache) && o.MemoryCacheThreshold > o.MaxDiskCache)
             p.Error(N.MemoryCacheThreshold, $"{Int(o.MemoryCacheThreshold)} is larger than maxDiskCache ({Int(o.MaxDiskCache)}); it must not be");
-        if (!p.HasError(N.ResendPriority) && o.ResendPriority is not (0 or 1))
-            p.Error(N.ResendPriority, o.ResendPriority == -1
-                ? "-1 (live data first) is not supported: this sink keeps strict order, cached messages first; use 0"
-                : $"{Int(o.ResendPriority)} is out of range; expected 0 (or 1, the same here: cached messages first, in order)");
-        if (o.ResendAlterQueue && !p.HasError(N.ResendAlterQueue))
-            p.Error(N.ResendAlterQueue, "true is not supported: this sink re-sends from its one ordered cache; set it to false");
+        if (!p.HasError(N.ResendPriority) && o.ResendPriority is not (-1 or 0 or 1))
+            p.Error(N.ResendPriority, $"{Int(o.ResendPriority)} is out of range; expected -1 (live data first), 0 (equal priority) or 1 (cached data first)");
+        else if (!p.HasError(N.ResendPriority) && !p.HasError(N.ResendAlterQueue) && !o.ResendAlterQueue && o.ResendPriority == -1)
+            p.Error(N.ResendPriority, "-1 (live data first) needs resendAlterQueue: true; without it the cache is one queue in strict input order (0 or 1)");
+        if (o.ResendAlterQueue && !p.HasError(N.ResendAlterQueue) && !p.HasError(N.Qos) && o.Qos == 2)
+            p.Error(N.ResendAlterQueue, "true is not supported with qos 2 yet (exactly once across restarts reuses packet ids in log order); use qos 1, or set it to false");
         if (!string.IsNullOrEmpty(o.ResendDestination) && !p.HasError(N.ResendDestination))
         {
             try { TopicName.Create(o.ResendDestination); }
@@ -64,6 +64,8 @@ internal static class CacheChecks
             Sync = sync.Value,
             SyncInterval = TimeSpan.FromMilliseconds(o.CacheSyncIntervalMs),
             FullPolicy = policy.Value,
+            AlterQueue = o.ResendAlterQueue,
+            ResendPriority = o.ResendAlterQueue ? o.ResendPriority : 0,
         };
     }
 

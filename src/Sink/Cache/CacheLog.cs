@@ -28,11 +28,22 @@ internal sealed class CacheLog : IDisposable
     private long _committed, _written;
     private bool _directoryDirty;
     private bool _broken;
+    private int _bufferedMessages;
+    private long _bufferFirstSeq;
 
-    private CacheLog(ICacheStorage storage, long segmentBytes)
+    // Per-record acknowledgement (format version 3). Acknowledged beyond the watermark: sorted, disjoint, never
+    // adjacent, every one above it. Empty in a strict-order log unless an earlier per-record run left some.
+    private readonly bool _perRecord;
+    private readonly List<(long From, long To)> _ranges = [];
+    private readonly List<long> _unwrittenAcks = [];
+    private readonly HashSet<long> _received = [];
+    private bool _checkpointWanted, _checkpointWritten;
+
+    private CacheLog(ICacheStorage storage, long segmentBytes, bool perRecord)
     {
         _storage = storage;
         _segmentBytes = segmentBytes;
+        _perRecord = perRecord;
     }
 
     /// <summary>Messages appended and not acknowledged (including those not yet durable).</summary>
@@ -56,10 +67,17 @@ internal sealed class CacheLog : IDisposable
 
     /// <summary>Opens the log in <paramref name="storage"/>: reads every segment, cuts a torn tail, skips damaged
     /// stretches (reported in <paramref name="recovery"/>), never throws for bad content.</summary>
+    /// <param name="storage">The directory.</param>
+    /// <param name="recovery">What was found.</param>
+    /// <param name="segmentBytes">Rotation size.</param>
+    /// <param name="perRecord">Messages may be acknowledged out of log order (<see cref="AcknowledgeOne"/>): ranges
+    /// are recorded, any fully acknowledged segment is deleted, and every new segment starts with a checkpoint of the
+    /// acknowledgement state. False: the strict-order log, byte for byte as before (it still reads ranges an earlier
+    /// per-record run left).</param>
     /// <exception cref="IOException">The storage itself failed.</exception>
-    public static CacheLog Open(ICacheStorage storage, out CacheRecovery recovery, long segmentBytes = DefaultSegmentBytes)
+    public static CacheLog Open(ICacheStorage storage, out CacheRecovery recovery, long segmentBytes = DefaultSegmentBytes, bool perRecord = false)
     {
-        var log = new CacheLog(storage, segmentBytes);
+        var log = new CacheLog(storage, segmentBytes, perRecord);
         recovery = new CacheRecovery();
         log.Recover(recovery);
         return log;
@@ -73,6 +91,7 @@ internal sealed class CacheLog : IDisposable
         names.Sort((a, b) => a.First.CompareTo(b.First));
         var messageSeqs = new List<long>();
         var received = new HashSet<long>();
+        var rawRanges = new List<(long From, long To)>();
         long lastSeq = 0, watermark = 0;
         byte[] data = [];
         for (int i = 0; i < names.Count; i++)
@@ -92,8 +111,13 @@ internal sealed class CacheLog : IDisposable
                 bool valid = parse == CacheRecord.Parse.Ok && (type != CacheRecordType.Message || seq > lastSeq);
                 if (valid)
                 {
-                    if (type == CacheRecordType.Message) { lastSeq = seq; segment.LastSeq = seq; messageSeqs.Add(seq); }
+                    if (type == CacheRecordType.Message)
+                    {
+                        lastSeq = seq; segment.LastSeq = seq; messageSeqs.Add(seq);
+                        if (segment.Messages++ == 0) segment.FirstMessage = seq;
+                    }
                     else if (type == CacheRecordType.Received) received.Add(seq);
+                    else if (type == CacheRecordType.AcknowledgedRange) rawRanges.Add((seq, CacheRecord.RangeEnd(span[offset..])));
                     else watermark = Math.Max(watermark, seq);
                     offset += size;
                     continue;
@@ -120,12 +144,100 @@ internal sealed class CacheLog : IDisposable
         int firstPending = messageSeqs.BinarySearch(watermark + 1);
         if (firstPending < 0) firstPending = ~firstPending;
         Pending = recovery.Pending = messageSeqs.Count - firstPending;
-        received.RemoveWhere(seq => seq <= watermark || messageSeqs.BinarySearch(seq) < 0);
+        if (rawRanges.Count > 0) RecoverRanges(rawRanges, messageSeqs, firstPending, lastSeq, recovery);
+        received.RemoveWhere(seq => IsAcknowledged(seq) || messageSeqs.BinarySearch(seq) < 0);
         RecoveredReceived = received;
+        if (_perRecord)
+        {
+            _received.UnionWith(received);
+            // Records in older segments may be all that holds some of this state: none of them is deleted before
+            // the newest segment holds it too (a checkpoint, written by the next Flush).
+            _checkpointWanted = _segments.Count > 1;
+        }
         _committed = _written = _bufferLastSeq = lastSeq;
         if (_segments.Count == 0) StartSegment();
         DeleteAcknowledgedSegments();
     }
+
+    // Ranges recorded by a per-record run: the messages they cover are not pending. The state is rebuilt exact and
+    // small: the watermark just below the first pending message, ranges for the gaps between pending ones (every
+    // number there is acknowledged or was never a message). The sequence numbers go on after the highest range, so
+    // that a stale range can never cover a new message.
+    private void RecoverRanges(List<(long From, long To)> rawRanges, List<long> messageSeqs, int firstPending, long lastSeq, CacheRecovery recovery)
+    {
+        foreach (var (from, to) in rawRanges) AddRange(from, to);
+        AdvanceWatermark();
+        var pending = new List<long>();
+        for (int i = firstPending; i < messageSeqs.Count; i++)
+            if (!IsAcknowledged(messageSeqs[i])) pending.Add(messageSeqs[i]);
+        long highest = Math.Max(lastSeq, Math.Max(_acknowledged, _ranges.Count > 0 ? _ranges[^1].To : 0));
+        _nextSeq = Math.Max(_nextSeq, highest + 1);
+        _ranges.Clear();
+        if (pending.Count == 0) _acknowledged = Math.Max(_acknowledged, highest);
+        else
+        {
+            _acknowledged = Math.Max(_acknowledged, pending[0] - 1);
+            for (int i = 0; i + 1 < pending.Count; i++)
+                if (pending[i + 1] > pending[i] + 1) _ranges.Add((pending[i] + 1, pending[i + 1] - 1));
+            if (highest > pending[^1]) _ranges.Add((pending[^1] + 1, highest));
+        }
+        Pending = recovery.Pending = pending.Count;
+        foreach (var s in _segments)
+        {
+            if (s.Messages == 0) continue;
+            int lo = pending.BinarySearch(s.FirstMessage), hi = pending.BinarySearch(s.LastSeq + 1);
+            if (lo < 0) lo = ~lo;
+            if (hi < 0) hi = ~hi;
+            s.Acknowledged = s.Messages - (hi - lo);
+        }
+    }
+
+    /// <summary>Whether message <paramref name="sequence"/> is acknowledged (by the watermark or a range).</summary>
+    public bool IsAcknowledged(long sequence) => sequence <= _acknowledged || (_ranges.Count > 0 && InRanges(sequence));
+
+    private bool InRanges(long sequence)
+    {
+        int i = FirstRangeEndingAtOrAfter(sequence);
+        return i < _ranges.Count && _ranges[i].From <= sequence;
+    }
+
+    private int FirstRangeEndingAtOrAfter(long sequence)
+    {
+        int lo = 0, hi = _ranges.Count;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (_ranges[mid].To < sequence) lo = mid + 1; else hi = mid;
+        }
+        return lo;
+    }
+
+    // Adds [from, to] to the ranges, merging what overlaps or touches it.
+    private void AddRange(long from, long to)
+    {
+        int i = FirstRangeEndingAtOrAfter(from - 1), j = i;
+        while (j < _ranges.Count && _ranges[j].From <= to + 1)
+        {
+            from = Math.Min(from, _ranges[j].From);
+            to = Math.Max(to, _ranges[j].To);
+            j++;
+        }
+        _ranges.RemoveRange(i, j - i);
+        _ranges.Insert(i, (from, to));
+    }
+
+    // Moves the watermark over ranges that reach it.
+    private void AdvanceWatermark()
+    {
+        while (_ranges.Count > 0 && _ranges[0].From <= _acknowledged + 1)
+        {
+            _acknowledged = Math.Max(_acknowledged, _ranges[0].To);
+            _ranges.RemoveAt(0);
+        }
+    }
+
+    /// <summary>Ranges acknowledged beyond <see cref="AcknowledgedThrough"/> (for tests and diagnostics).</summary>
+    public int RangeCount => _ranges.Count;
 
     // The next offset after damage where a whole, valid message with a later sequence number starts; -1 if none.
     private static int Resync(ReadOnlySpan<byte> span, int from, long lastSeq)
@@ -158,6 +270,7 @@ internal sealed class CacheLog : IDisposable
     {
         ThrowIfBroken();
         AppendRecord(CacheRecordType.Received, sequence, default);
+        if (_perRecord && !IsAcknowledged(sequence)) _received.Add(sequence);
     }
 
     /// <summary>Appends a message record (in memory until <see cref="Flush"/>); returns its sequence number.</summary>
@@ -166,6 +279,7 @@ internal sealed class CacheLog : IDisposable
         ThrowIfBroken();
         long seq = _nextSeq++;
         AppendRecord(CacheRecordType.Message, seq, payload);
+        if (_bufferedMessages++ == 0) _bufferFirstSeq = seq;
         _bufferLastSeq = seq;
         Pending++;
         return seq;
@@ -187,6 +301,36 @@ internal sealed class CacheLog : IDisposable
         if (sequence <= _acknowledged) return;
         _acknowledged = sequence;
         Pending--;
+        if (_ranges.Count > 0) AdvanceWatermark();
+        if (_perRecord) _received.Remove(sequence);
+    }
+
+    /// <summary>Records that committed message <paramref name="sequence"/> was delivered, in any order (a log opened
+    /// with per-record acknowledgement): the watermark moves when it is the oldest pending one, else a range is
+    /// recorded (written with the next <see cref="Flush"/>). Acknowledging it again changes nothing.</summary>
+    public void AcknowledgeOne(long sequence)
+    {
+        if (!_perRecord) throw new InvalidOperationException("the log was opened for in-order acknowledgement");
+        if (IsAcknowledged(sequence)) return;
+        Pending--;
+        _received.Remove(sequence);
+        for (int i = _segments.Count - 1; i >= 0; i--)
+        {
+            var s = _segments[i];
+            if (s.Messages == 0 || s.FirstMessage > sequence) continue;
+            if (sequence <= s.LastSeq) s.Acknowledged++;
+            break;
+        }
+        if (sequence == _acknowledged + 1)
+        {
+            _acknowledged = sequence;
+            if (_ranges.Count > 0) AdvanceWatermark();
+        }
+        else
+        {
+            AddRange(sequence, sequence);
+            _unwrittenAcks.Add(sequence);
+        }
     }
 
     /// <summary>Gives up the oldest pending message, when it is committed: the watermark moves past it (it reaches the
@@ -198,6 +342,8 @@ internal sealed class CacheLog : IDisposable
         if (!_dropReader.TryNext(out long seq, out _)) return false;
         _acknowledged = seq;
         Pending--;
+        if (_ranges.Count > 0) AdvanceWatermark();
+        if (_perRecord) _received.Remove(seq);
         return true;
     }
 
@@ -211,10 +357,17 @@ internal sealed class CacheLog : IDisposable
     {
         ThrowIfBroken();
         if (_acknowledged > _ackWritten) AppendRecord(CacheRecordType.Acknowledged, _acknowledged, default);
-        if (_buffered == 0) return;
+        if (_unwrittenAcks.Count > 0) AppendUnwrittenRanges();
+        if (_buffered == 0 && !_checkpointWanted) return;
         // Rotate only once the full segment is synced: a new segment never holds records while an older one still
         // has unsynced ones, so a power cut leaves no hole (only a lost tail).
-        if (_segments[^1].End >= _segmentBytes && !_segments[^1].Dirty) StartSegment();
+        if (_segments[^1].End >= _segmentBytes && !_segments[^1].Dirty)
+        {
+            StartSegment();
+            if (_perRecord) _checkpointWanted = true;
+        }
+        bool checkpoint = _checkpointWanted;
+        if (checkpoint) AppendCheckpoint();
         var active = _segments[^1];
         try
         {
@@ -228,17 +381,56 @@ internal sealed class CacheLog : IDisposable
         active.End += _buffered;
         active.LastSeq = Math.Max(active.LastSeq, _bufferLastSeq);
         active.Dirty = true;
+        if (_bufferedMessages > 0)
+        {
+            if (active.Messages == 0) active.FirstMessage = _bufferFirstSeq;
+            active.Messages += _bufferedMessages;
+            _bufferedMessages = 0;
+        }
+        _unwrittenAcks.Clear();
+        if (checkpoint) { _checkpointWanted = false; _checkpointWritten = true; }
         _written = _bufferLastSeq;
         _ackWritten = _acknowledged;
         _buffered = 0;
         if (_buffer.Length > 1 << 20) _buffer = new byte[64 * 1024];
     }
 
+    // The acknowledgements since the last flush above the watermark, as few range records as they make.
+    private void AppendUnwrittenRanges()
+    {
+        _unwrittenAcks.Sort();
+        long from = 0, to = -1;
+        foreach (long seq in _unwrittenAcks)
+        {
+            if (seq <= _acknowledged) continue;
+            if (seq == to + 1) { to = seq; continue; }
+            if (to >= from && from > 0) AppendRange(from, to);
+            from = to = seq;
+        }
+        if (to >= from && from > 0) AppendRange(from, to);
+    }
+
+    private void AppendRange(long from, long to)
+    {
+        Span<byte> end = stackalloc byte[CacheRecord.RangePayload];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(end, to);
+        AppendRecord(CacheRecordType.AcknowledgedRange, from, end);
+    }
+
+    // The whole acknowledgement state, into the newest segment: the watermark, the ranges beyond it, the PUBRECs of
+    // pending messages. Older segments (and the records they hold) may then be deleted once it is durable.
+    private void AppendCheckpoint()
+    {
+        if (_acknowledged > 0) AppendRecord(CacheRecordType.Acknowledged, _acknowledged, default);
+        foreach (var (from, to) in _ranges) AppendRange(from, to);
+        foreach (long seq in _received) AppendRecord(CacheRecordType.Received, seq, default);
+    }
+
     /// <summary>The acknowledgement watermark written by the last <see cref="Flush"/> (durable after its sync).</summary>
     public long AcknowledgedWritten => _ackWritten;
 
     /// <summary>Whether records or an acknowledgement wait for <see cref="Flush"/>.</summary>
-    public bool HasUnflushed => _buffered > 0 || _acknowledged > _ackWritten;
+    public bool HasUnflushed => _buffered > 0 || _acknowledged > _ackWritten || _unwrittenAcks.Count > 0 || _checkpointWanted;
 
     /// <summary>The last message sequence number written by <see cref="Flush"/>.</summary>
     public long Written => _written;
@@ -264,6 +456,10 @@ internal sealed class CacheLog : IDisposable
             o += size;
         }
         Pending -= lost;
+        // Per record, the lost numbers are never messages: as acknowledged, the watermark can move past them.
+        if (_perRecord && _bufferedMessages > 0) AddRange(_bufferFirstSeq, _bufferLastSeq);
+        if (_perRecord) AdvanceWatermark();
+        _bufferedMessages = 0;
         _buffered = 0;
         _bufferLastSeq = _written;
         try
@@ -281,6 +477,8 @@ internal sealed class CacheLog : IDisposable
     public void Commit(long sequence)
     {
         _committed = Math.Max(_committed, sequence);
+        // Everything flushed so far is durable now (per the caller's policy), a checkpoint too.
+        _checkpointWritten = false;
         DeleteAcknowledgedSegments();
     }
 
@@ -297,14 +495,28 @@ internal sealed class CacheLog : IDisposable
     {
         // The newest segment stays: it is where appends go. Deleting acknowledged messages is safe even before the
         // watermark record is durable: at worst a crash brings back later acknowledged ones (at least once).
-        while (_segments.Count > 1 && _segments[0].LastSeq <= _acknowledged)
+        // One deletion per directory sync: deletions not yet durable may be undone one by one by a crash (POSIX
+        // orders none of them), and an older segment coming back without the later one whose watermark or ranges
+        // covered it would bring back delivered messages (found by CacheLogPerRecordProperties).
+        if (_directoryDirty) return;
+        if (_segments.Count > 1 && _segments[0].LastSeq <= _acknowledged) { DeleteSegment(0); return; }
+        // Per record, any older segment whose messages are all acknowledged goes too, once the newest segment's
+        // checkpoint is durable: the acknowledgements and PUBRECs recorded in it are then held there as well.
+        if (!_perRecord || _checkpointWanted || _checkpointWritten) return;
+        for (int i = 0; i < _segments.Count - 1; i++)
         {
-            var s = _segments[0];
-            s.File.Dispose();
-            _storage.Delete(s.Name);
-            _segments.RemoveAt(0);
-            _directoryDirty = true;
+            var s = _segments[i];
+            if (s.LastSeq <= _acknowledged || (s.Messages > 0 && s.Acknowledged >= s.Messages)) { DeleteSegment(i); return; }
         }
+    }
+
+    private void DeleteSegment(int index)
+    {
+        var s = _segments[index];
+        s.File.Dispose();
+        _storage.Delete(s.Name);
+        _segments.RemoveAt(index);
+        _directoryDirty = true;
     }
 
     // Names are increasing keys: the next sequence number, or one past the newest segment's key when that is higher
@@ -320,6 +532,9 @@ internal sealed class CacheLog : IDisposable
 
     /// <summary>Reads committed messages in order, from the oldest not acknowledged.</summary>
     public LogReader OpenReader() => new(this, _acknowledged);
+
+    /// <summary>Reads committed messages in order, from the first after <paramref name="after"/> not acknowledged.</summary>
+    public LogReader OpenReader(long after) => new(this, Math.Max(after, _acknowledged));
 
     private static bool TryParseName(string name, out long first)
     {
@@ -368,6 +583,11 @@ internal sealed class CacheLog : IDisposable
         public long End { get; set; }
         public long LastSeq { get; set; }
         public bool Dirty { get; set; }
+
+        // Messages stored here (all from FirstMessage to LastSeq), and how many of them were acknowledged one by one.
+        public long FirstMessage { get; set; }
+        public int Messages { get; set; }
+        public int Acknowledged { get; set; }
         public List<(long Start, long End)> Skips { get; } = [];
     }
 
@@ -404,6 +624,8 @@ internal sealed class CacheLog : IDisposable
                 var s = _log._segments[index];
                 foreach (var (start, end) in s.Skips)
                     if (_offset >= start && _offset < end) _offset = end;
+                // Nothing after the last message returned here: the live queue need not walk a long backlog.
+                if (s.LastSeq <= _lastSeq && _offset < s.End) _offset = s.End;
                 if (_offset >= s.End)
                 {
                     if (index == _log._segments.Count - 1) return false;
@@ -421,7 +643,7 @@ internal sealed class CacheLog : IDisposable
                 if (parse != CacheRecord.Parse.Ok)
                     throw new IOException($"cache segment {s.Name} changed under the running sink at offset {_offset}");
                 // Skipping what is acknowledged too: dropOldest moves the watermark past messages no reader sent yet.
-                if (type == CacheRecordType.Message && seq > _lastSeq && seq > _log._acknowledged)
+                if (type == CacheRecordType.Message && seq > _lastSeq && !_log.IsAcknowledged(seq))
                 {
                     if (seq > _log._committed) return false;
                     _offset += size;

@@ -15,6 +15,11 @@ internal enum CacheRecordType : byte
     /// restarted process re-sends PUBREL for it, never the PUBLISH. Written by format version 2 (this one); version 1
     /// logs have none, and a version 1 program reads one as damage.</summary>
     Received = 3,
+
+    /// <summary>The messages from the sequence number through the one in the 8-byte payload (little-endian,
+    /// inclusive) were acknowledged, out of log order: written only by a log opened with per-record
+    /// acknowledgement (format version 3). Version 1 and 2 programs read one as damage.</summary>
+    AcknowledgedRange = 4,
 }
 
 /// <summary>
@@ -29,6 +34,9 @@ internal static class CacheRecord
 
     /// <summary>The largest payload: an MQTT packet's remaining length cannot exceed 268,435,455 bytes.</summary>
     public const int MaxPayload = 268_435_455;
+
+    /// <summary>The payload of an <see cref="CacheRecordType.AcknowledgedRange"/> record: the range's last sequence number.</summary>
+    public const int RangePayload = 8;
 
     public static int Size(int payloadLength) => HeaderSize + BodyPrefix + payloadLength;
 
@@ -62,12 +70,18 @@ internal static class CacheRecord
         crc = ~Crc32C.Append(crc, data.Slice(HeaderSize, (int)body));
         if (crc != BinaryPrimitives.ReadUInt32LittleEndian(data[4..])) return Parse.Invalid;
         type = (CacheRecordType)data[HeaderSize];
-        if (type is not (CacheRecordType.Message or CacheRecordType.Acknowledged or CacheRecordType.Received)) return Parse.Invalid;
+        if (type is not (CacheRecordType.Message or CacheRecordType.Acknowledged or CacheRecordType.Received or CacheRecordType.AcknowledgedRange)) return Parse.Invalid;
         sequence = BinaryPrimitives.ReadInt64LittleEndian(data[(HeaderSize + 1)..]);
         if (sequence <= 0) return Parse.Invalid;
+        if (type == CacheRecordType.AcknowledgedRange)
+            return body == BodyPrefix + RangePayload && RangeEnd(data) >= sequence ? Parse.Ok : Parse.Invalid;
         if (type != CacheRecordType.Message && body != BodyPrefix) return Parse.Invalid;
         return Parse.Ok;
     }
+
+    /// <summary>The last sequence number of the <see cref="CacheRecordType.AcknowledgedRange"/> record at the start of
+    /// <paramref name="record"/>.</summary>
+    public static long RangeEnd(ReadOnlySpan<byte> record) => BinaryPrimitives.ReadInt64LittleEndian(record[(HeaderSize + BodyPrefix)..]);
 
     /// <summary>The payload of a record parsed with <see cref="TryRead"/>.</summary>
     public static ReadOnlySpan<byte> Payload(ReadOnlySpan<byte> record, int size) => record[(HeaderSize + BodyPrefix)..size];

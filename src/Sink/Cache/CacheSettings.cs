@@ -66,4 +66,12 @@ public sealed record CacheSettings
 
     /// <summary>What a publish does when the cache is full (<c>cacheFullPolicy</c>).</summary>
     public CacheFullPolicy FullPolicy { get; init; }
+
+    /// <summary>Messages left by an earlier run are re-sent through a queue of their own, beside the live ones, in
+    /// the order <see cref="ResendPriority"/> gives (<c>resendAlterQueue</c>); false: one queue, strict input order.</summary>
+    public bool AlterQueue { get; init; }
+
+    /// <summary>With <see cref="AlterQueue"/>: -1 live messages first, 0 one of each in turn, 1 re-sent messages
+    /// first (<c>resendPriority</c>).</summary>
+    public int ResendPriority { get; init; }
 }

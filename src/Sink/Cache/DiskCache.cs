@@ -87,7 +87,7 @@ internal sealed partial class DiskCache
                     $"cache directory {dir} is in use by another process (its lock file is held); give each sink its own cachePath");
             }
             if (clientIdGenerated) StoreClientId(dir, clientId);
-            var log = CacheLog.Open(new FileCacheStorage(dir), out var recovery);
+            var log = CacheLog.Open(new FileCacheStorage(dir), out var recovery, perRecord: settings.AlterQueue);
             return new DiskCache(settings, log, lockFile, recovery);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -368,7 +368,12 @@ internal sealed partial class DiskCache
         var window = Channel.CreateBounded<InFlight>(new BoundedChannelOptions(capacity) { SingleReader = true, SingleWriter = true });
         var acker = AcknowledgeAsync(window.Reader, onFault);
         CacheLog.LogReader reader;
-        lock (_gate) reader = _log.OpenReader();
+        ResendQueues? queues = null;
+        lock (_gate)
+        {
+            reader = _log.OpenReader();
+            if (_settings.AlterQueue) queues = new ResendQueues(reader, _log.OpenReader(after: _recoveredThrough), _recoveredThrough, _settings.ResendPriority);
+        }
         try
         {
             while (!_stopForwarding.IsCancellationRequested)
@@ -379,7 +384,7 @@ internal sealed partial class DiskCache
                 Task readable;
                 lock (_gate)
                 {
-                    if (!reader.TryNext(out seq, out var payload))
+                    if (!(queues is null ? reader.TryNext(out seq, out var payload) : queues.TryNext(out seq, out payload)))
                     {
                         _readableWanted = true;
                         readable = _readable.Task;
@@ -448,8 +453,9 @@ internal sealed partial class DiskCache
                     lock (_gate)
                     {
                         // A message dropOldest gave up while it was in flight is counted dropped, not delivered.
-                        if (item.Sequence > _log.AcknowledgedThrough) _delivered++;
-                        _log.Acknowledge(item.Sequence);
+                        if (!_log.IsAcknowledged(item.Sequence)) _delivered++;
+                        if (_settings.AlterQueue) _log.AcknowledgeOne(item.Sequence);
+                        else _log.Acknowledge(item.Sequence);
                         AdmitRoomWaitersLocked();
                         SignalRoom();
                     }

@@ -11,8 +11,11 @@ public sealed class CacheOptionsTests(TestFiles files) : IClassFixture<TestFiles
     [InlineData(", \"memoryCacheThreshold\": 0", "memoryCacheThreshold: 0 is out of range; expected an integer from 1 to 1000000")]
     [InlineData(", \"memoryCacheThreshold\": 50, \"maxDiskCache\": 10", "memoryCacheThreshold: 50 is larger than maxDiskCache (10); it must not be")]
     [InlineData(", \"resendInterval\": -1", "resendInterval: -1 is out of range; expected an integer from 0 to 3600000")]
-    [InlineData(", \"resendPriority\": -1", "resendPriority: -1 (live data first) is not supported")]
-    [InlineData(", \"resendAlterQueue\": true", "resendAlterQueue: true is not supported")]
+    [InlineData(", \"resendPriority\": -1", "resendPriority: -1 (live data first) needs resendAlterQueue: true")]
+    [InlineData(", \"resendPriority\": 2, \"resendAlterQueue\": true", "resendPriority: 2 is out of range; expected -1 (live data first), 0 (equal priority) or 1 (cached data first)")]
+    [InlineData(", \"resendPriority\": \"-1\"", "resendPriority: \"-1\" is a string")]
+    [InlineData(", \"resendAlterQueue\": true, \"qos\": 2", "resendAlterQueue: true is not supported with qos 2 yet")]
+    [InlineData(", \"resendAlterQueue\": \"true\"", "resendAlterQueue:")]
     [InlineData(", \"resendDestination\": \"a/#\"", "resendDestination:")]
     [InlineData(", \"cacheSync\": \"sometimes\"", "cacheSync: \"sometimes\" is not a sync mode; expected \"always\", \"interval\" or \"none\"")]
     [InlineData(", \"cacheSyncIntervalMs\": 0", "cacheSyncIntervalMs: 0 is out of range")]
@@ -36,6 +39,32 @@ public sealed class CacheOptionsTests(TestFiles files) : IClassFixture<TestFiles
         Assert.Equal(1024, cache.MemoryMessages);
         Assert.Equal(1_024_000, cache.MaxDiskMessages);
         Assert.Equal(files.PathOf("opt-cache"), cache.Directory);
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(0)]
+    [InlineData(1)]
+    public void The_alternate_queue_takes_every_priority(int priority)
+    {
+        var cache = Assert.IsType<CacheSettings>(Parse($", \"resendAlterQueue\": true, \"resendPriority\": {priority}, \"qos\": 1").Settings?.Cache);
+        Assert.True(cache.AlterQueue);
+        Assert.Equal(priority, cache.ResendPriority);
+    }
+
+    [Fact]
+    public void Without_the_alternate_queue_priority_1_is_strict_order()
+    {
+        var cache = Assert.IsType<CacheSettings>(Parse(", \"resendPriority\": 1").Settings?.Cache);
+        Assert.False(cache.AlterQueue);
+        Assert.Equal(0, cache.ResendPriority);
+    }
+
+    [Fact]
+    public void A_misspelt_resend_option_gets_did_you_mean()
+    {
+        var result = Parse(", \"resendAlterQueu\": true");
+        Assert.Contains(result.Warnings, w => w.ToString().Contains("did you mean \"resendAlterQueue\"?", StringComparison.Ordinal));
     }
 
     [Fact]

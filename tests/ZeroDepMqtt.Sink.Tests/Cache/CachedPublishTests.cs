@@ -119,6 +119,36 @@ public sealed class CachedPublishTests(PlainMosquittoFixture fixture, TestFiles 
         });
     }
 
+    /// <summary>resendAlterQueue with live data first: an earlier run's 300 messages and 300 live ones go out through
+    /// two queues; every one arrives (QoS 1: at least once), the re-sent ones on resendDestination marked with the
+    /// indicator field, each queue in its own order.</summary>
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(0)]
+    public async Task ResendAlterQueue_sends_re_sent_and_live_messages_through_two_queues_with_nothing_lost(int priority)
+    {
+        await output.OnFailureAsync(Broker, async () =>
+        {
+            string cache = files.PathOf($"cache-alter{priority}");
+            string extra = $", \"resendAlterQueue\": true, \"resendPriority\": {priority}, \"resendDestination\": \"cache/alter{priority}/resent\", \"resendIndicatorField\": \"resent\"";
+            files.Write($"alter-down{priority}.json", $$"""{"server": "tcp://127.0.0.1:{{UnusedPort()}}", "topic": "cache/alter{{priority}}/live", "qos": 1, "clientId": "cache-alter{{priority}}", "enableCache": true, "cachePath": "{{cache}}"{{extra}}}""");
+            files.Write($"alter-up{priority}.json", $$"""{"server": "tcp://127.0.0.1:{{Broker.Port}}", "topic": "cache/alter{{priority}}/live", "qos": 1, "clientId": "cache-alter{{priority}}", "enableCache": true, "cachePath": "{{cache}}"{{extra}}}""");
+            var cached = Enumerable.Range(1, 300).Select(i => $"{{\"n\":{i}}}").ToArray();
+            var live = Enumerable.Range(1, 300).Select(i => $"{{\"l\":{i}}}").ToArray();
+            var first = await Zdmqtt.InProcessAsync(string.Join('\n', cached) + "\n", "publish", "-c", files.PathOf($"alter-down{priority}.json"), "--give-up-after", "1");
+            Assert.True(first.Code == 3, first.ToString());
+
+            await using var sub = await MosquittoSub.StartAsync(Broker, $"cache/alter{priority}/#", qos: 1);
+            var second = await Zdmqtt.InProcessAsync(string.Join('\n', live) + "\n", "publish", "-c", files.PathOf($"alter-up{priority}.json"));
+            Assert.True(second.Code == 0, second.ToString());
+            var received = (await sub.WaitForAsync(600, TimeSpan.FromSeconds(60))).Select(m => (m.Topic, Text: Encoding.UTF8.GetString(m.Payload))).ToList();
+            var resent = received.Where(m => m.Topic == $"cache/alter{priority}/resent").Select(m => m.Text).Distinct().ToList();
+            var sentLive = received.Where(m => m.Topic == $"cache/alter{priority}/live").Select(m => m.Text).Distinct().ToList();
+            Assert.Equal(cached.Select(c => c[..^1] + ",\"resent\":true}"), resent);
+            Assert.Equal(live, sentLive);
+        });
+    }
+
     [Fact]
     public async Task A_full_cache_with_block_keeps_strict_order_while_publishes_wait_for_room()
     {
