@@ -93,6 +93,9 @@ public sealed partial class MqttSink : IAsyncDisposable
     /// <summary>With the disk cache: fsyncs made and the records they made durable.</summary>
     public (long Fsyncs, long Records) CacheSyncStats => _cache?.SyncStats ?? default;
 
+    /// <summary>The disk cache, when enabled (for tests).</summary>
+    internal Cache.DiskCache? DiskCache => _cache;
+
     /// <summary>Whether a connection to the broker is up right now.</summary>
     public bool IsConnected => _client.IsConnected;
 
@@ -116,6 +119,7 @@ public sealed partial class MqttSink : IAsyncDisposable
         {
             // Store and forward: accept into the cache at once; connect (within the give-up time) and drain behind.
             _cache = Cache.DiskCache.Open(cache, Settings.ClientId, Settings.ClientIdGenerated);
+            _cache.Watch(_client);
             Interlocked.CompareExchange(ref _state, Started, Starting);
             _cacheConnect = ConnectAndForwardAsync(cache);
             return;

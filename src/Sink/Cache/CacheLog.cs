@@ -612,6 +612,15 @@ internal sealed class CacheLog : IDisposable
             _segmentFirst = log._segments.Count > 0 ? log._segments[0].FirstSeq : 0;
         }
 
+        /// <summary>The sequence number of the last message returned (or skipped with <see cref="SkipThrough"/>).</summary>
+        public long Position => _lastSeq;
+
+        /// <summary>Skips every message up to <paramref name="sequence"/> (whole segments without reading them).</summary>
+        public void SkipThrough(long sequence)
+        {
+            if (sequence > _lastSeq) _lastSeq = sequence;
+        }
+
         /// <summary>The next message after the last one returned, if it is committed. The payload is valid until the
         /// next call.</summary>
         public bool TryNext(out long sequence, out ReadOnlySpan<byte> payload)

@@ -125,7 +125,7 @@ internal sealed partial class DiskCache
 
     /// <summary>Publishes one message at QoS 2 with the id its sequence number gives, or takes the completion of the
     /// one restored at start; waits first while an older message with the same id is in flight.</summary>
-    private async ValueTask<InFlight> PublishExactlyOnceAsync(MqttClient client, long seq, TopicName topic, byte[] buffer, int length, bool retain, bool resent)
+    private async ValueTask<InFlight> PublishExactlyOnceAsync(MqttClient client, long seq, TopicName topic, byte[] buffer, int length, bool retain, bool duplicate)
     {
         lock (_gate)
         {
@@ -159,7 +159,7 @@ internal sealed partial class DiskCache
             if (wake) Wake();
             await freed.WaitAsync(_stopForwarding.Token).ConfigureAwait(false);
         }
-        var publish = client.PublishExactlyOnceAsync(topic, buffer.AsMemory(0, length), retain, id, resend: resent);
+        var publish = client.PublishExactlyOnceAsync(topic, buffer.AsMemory(0, length), retain, id, resend: duplicate);
         return new InFlight(seq, publish, buffer, id);
     }
 

@@ -35,6 +35,12 @@ internal sealed partial class DiskCache
     private Exception? _writeFault;
     private long _accepted, _delivered, _dropped, _fsyncs, _syncedRecords;
 
+    // The cached (re-sent) messages: an earlier run's, and those accepted while the connection was lost (after this
+    // run's first connection, until the client reconnects). _up completes when the connection is back.
+    private readonly CachedRanges _cached = new();
+    private bool _everConnected, _down;
+    private TaskCompletionSource _up = NewSignal();
+
     private DiskCache(CacheSettings settings, CacheLog log, FileStream lockFile, CacheRecovery recovery)
     {
         _settings = settings;
@@ -43,6 +49,7 @@ internal sealed partial class DiskCache
         Recovery = recovery;
         _recoveredThrough = log.LastSequence;
         _ackDurable = log.AcknowledgedThrough;
+        if (_recoveredThrough > 0) _cached.Add(1, _recoveredThrough);
         _committer = Task.Run(CommitLoopAsync);
     }
 
@@ -118,6 +125,43 @@ internal sealed partial class DiskCache
         DirectorySync.Sync(dir);
     }
 
+    /// <summary>Follows <paramref name="client"/>'s connection: a message accepted while it is lost (after the first
+    /// connection, until the client reconnects) is cached, sent like an earlier run's (resendDestination,
+    /// resendIndicatorField, resendInterval; with resendAlterQueue through the cached queue).</summary>
+    public void Watch(MqttClient client)
+    {
+        client.Connected += _ =>
+        {
+            lock (_gate)
+            {
+                _everConnected = true;
+                _down = false;
+                _up.TrySetResult();
+            }
+        };
+        // Raised before the next connection's Connected (the supervisor raises it before it reconnects).
+        client.ConnectionLost += (_, _) =>
+        {
+            lock (_gate)
+            {
+                if (!_everConnected || _down) return;
+                _down = true;
+                _up = NewSignal();
+            }
+        };
+    }
+
+    /// <summary>Whether the cache saw the connection lost and not yet back (messages accepted now are cached; for tests).</summary>
+    internal bool ConnectionDown { get { lock (_gate) return _down; } }
+
+    // A message just appended while the connection is lost is cached; under the lock.
+    private void NoteAppendedLocked(long sequence)
+    {
+        if (!_down) return;
+        if (!_cached.Contains(sequence - 1)) _cached.PruneThrough(_log.AcknowledgedThrough);
+        _cached.Add(sequence);
+    }
+
     /// <summary>Accepts one message: completes once its record is durable per <see cref="CacheSettings.Sync"/>.</summary>
     /// <exception cref="MqttSinkException">The cache is full and the policy is fail, or it cannot be written.</exception>
     public ValueTask AcceptAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
@@ -153,7 +197,7 @@ internal sealed partial class DiskCache
             }
             try
             {
-                _log.Append(payload.Span);
+                NoteAppendedLocked(_log.Append(payload.Span));
             }
             catch (IOException e)
             {
@@ -216,7 +260,7 @@ internal sealed partial class DiskCache
             if (refused is not null) { waiter.TrySetException(refused); continue; }
             try
             {
-                _log.Append(waiter.Payload.Span);
+                NoteAppendedLocked(_log.Append(waiter.Payload.Span));
             }
             catch (IOException e)
             {
@@ -372,7 +416,7 @@ internal sealed partial class DiskCache
         lock (_gate)
         {
             reader = _log.OpenReader();
-            if (_settings.AlterQueue) queues = new ResendQueues(reader, _log.OpenReader(after: _recoveredThrough), _recoveredThrough, _settings.ResendPriority);
+            if (_settings.AlterQueue) queues = new ResendQueues(reader, _log.OpenReader(after: _recoveredThrough), _cached, _settings.ResendPriority);
         }
         try
         {
@@ -382,9 +426,19 @@ internal sealed partial class DiskCache
                 byte[] buffer;
                 int length;
                 Task readable;
+                bool resent = false;
                 lock (_gate)
                 {
-                    if (!(queues is null ? reader.TryNext(out seq, out var payload) : queues.TryNext(out seq, out payload)))
+                    if (queues is not null && _down)
+                    {
+                        // Two queues: nothing is handed to a client without a connection, so that the order the
+                        // priority gives is decided once it is back (strict order hands on up to the window).
+                        seq = 0;
+                        readable = _up.Task;
+                        buffer = [];
+                        length = 0;
+                    }
+                    else if (!(queues is null ? reader.TryNext(out seq, out var payload) : queues.TryNext(out seq, out payload)))
                     {
                         _readableWanted = true;
                         readable = _readable.Task;
@@ -394,6 +448,7 @@ internal sealed partial class DiskCache
                     else
                     {
                         readable = Task.CompletedTask;
+                        resent = _cached.Contains(seq);
                         length = payload.Length;
                         buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
                         payload.CopyTo(buffer);
@@ -404,7 +459,6 @@ internal sealed partial class DiskCache
                     await readable.WaitAsync(_stopForwarding.Token).ConfigureAwait(false);
                     continue;
                 }
-                bool resent = seq <= _recoveredThrough;
                 if (resent && _settings.ResendInterval > TimeSpan.Zero) await Task.Delay(_settings.ResendInterval, _stopForwarding.Token).ConfigureAwait(false);
                 if (resent && _settings.ResendIndicatorField is { } field && ResendMarker.TryMark(buffer.AsSpan(0, length), field, out int marked) is { } markedBuffer)
                 {
@@ -414,7 +468,7 @@ internal sealed partial class DiskCache
                 }
                 var sendTopic = resent && resendTopic is { } alternate ? alternate : topic;
                 var item = qos == QualityOfService.ExactlyOnce
-                    ? await PublishExactlyOnceAsync(client, seq, sendTopic, buffer, length, retain, resent).ConfigureAwait(false)
+                    ? await PublishExactlyOnceAsync(client, seq, sendTopic, buffer, length, retain, duplicate: seq <= _recoveredThrough).ConfigureAwait(false)
                     : new InFlight(seq, client.PublishAsync(sendTopic, buffer.AsMemory(0, length), qos, retain), buffer);
                 await window.Writer.WriteAsync(item, _stopForwarding.Token).ConfigureAwait(false);
             }

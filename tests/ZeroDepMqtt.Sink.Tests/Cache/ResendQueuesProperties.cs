@@ -6,54 +6,98 @@ using ZeroDepMqtt.Sink.Cache;
 namespace ZeroDepMqtt.Sink.Tests.Cache;
 
 /// <summary>
-/// The two queues of resendAlterQueue over a real log on the simulated disk: an earlier run's messages (cached) and
-/// live ones appended while the forwarder sends. Whatever the timing, every message is sent exactly once, each
-/// queue in its own order, and the priority holds at every step: -1 never sends a cached message while a live one
-/// waits, 1 never sends a live one while a cached one waits, 0 never serves one queue twice in a row while the
-/// other waits.
+/// The two queues of resendAlterQueue over a real log on the simulated disk: cached messages (an earlier run's, and
+/// ones appended as cached, as while the connection is lost: ranges of sequence numbers) and live ones appended
+/// while the forwarder sends, acknowledged late and out of order. Whatever the interleaving, every message is sent
+/// exactly once, each queue in its own order, and the priority holds at every step: -1 never sends a cached message
+/// while a live one waits, 1 never sends a live one while a cached one waits, 0 never serves one queue twice in a row
+/// while the other waits.
 /// </summary>
 public class ResendQueuesProperties
 {
-    [Property(MaxTest = 200)]
-    public void Priority_holds_at_every_step_and_nothing_is_sent_twice_or_lost(PositiveInt cachedCount, bool[] steps, int priorityPick)
+    [Property(MaxTest = 300)]
+    public void Priority_holds_at_every_step_and_nothing_is_sent_twice_or_lost(PositiveInt cachedCount, byte[] steps, int priorityPick)
     {
         int priority = Math.Abs(priorityPick % 3) - 1;
-        int cachedTotal = cachedCount.Get % 40;
+        int recoveredTotal = cachedCount.Get % 40;
         var disk = new SimulatedDisk();
         using (var first = CacheLog.Open(disk, out _, 256, perRecord: true))
         {
-            for (int i = 0; i < cachedTotal; i++) first.Append(CacheLogModel.PayloadFor(i + 1, 10));
+            for (int i = 0; i < recoveredTotal; i++) first.Append(CacheLogModel.PayloadFor(i + 1, 10));
             first.Sync();
         }
         using var log = CacheLog.Open(disk, out _, 256, perRecord: true);
         long recovered = log.LastSequence;
-        var queues = new ResendQueues(log.OpenReader(), log.OpenReader(after: recovered), recovered, priority);
+        var ranges = new CachedRanges();
+        if (recovered > 0) ranges.Add(1, recovered);
+        var cachedSet = new SortedSet<long>(Enumerable.Range(1, (int)recovered).Select(i => (long)i));
+        var queues = new ResendQueues(log.OpenReader(), log.OpenReader(after: recovered), ranges, priority);
         var sent = new List<long>();
-        long lastLive = recovered;
+        var unsent = new SortedSet<long>(cachedSet);
+        var outstanding = new List<long>();
         bool? lastWasLive = null;
-        // Each step appends a live message (true) or sends one (false); then everything left is sent.
-        foreach (bool append in steps.Concat(Enumerable.Repeat(false, cachedTotal + steps.Length + 1)))
+
+        void Send()
         {
-            if (append) { log.Append(CacheLogModel.PayloadFor(log.LastSequence + 1, 10)); log.Sync(); continue; }
-            bool liveWaits = log.LastSequence > lastLive;
-            bool cachedWaits = sent.Count(s => s <= recovered) < cachedTotal;
+            bool liveWaits = unsent.Any(s => !cachedSet.Contains(s));
+            bool cachedWaits = unsent.Any(cachedSet.Contains);
             if (!queues.TryNext(out long seq, out var payload))
             {
                 Assert.False(liveWaits || cachedWaits, "a message waits but none was sent");
-                continue;
+                return;
             }
             Assert.Equal(CacheLogModel.PayloadFor(seq, 10), payload.ToArray());
-            bool isLive = seq > recovered;
+            Assert.True(unsent.Remove(seq), $"{seq} sent twice or never appended");
+            bool isLive = !cachedSet.Contains(seq);
+            Assert.Equal(isLive, !ranges.Contains(seq));
             if (priority < 0 && !isLive) Assert.False(liveWaits, $"cached {seq} sent while a live message waits");
             if (priority > 0 && isLive) Assert.False(cachedWaits, $"live {seq} sent while a cached message waits");
             if (priority == 0 && lastWasLive == isLive) Assert.False(isLive ? cachedWaits : liveWaits, "one queue served twice while the other waits");
-            if (isLive) { Assert.Equal(lastLive + 1, seq); lastLive = seq; }
+            // Each queue in its own order: nothing of the same queue older than this one still waits.
+            Assert.DoesNotContain(unsent, s => s < seq && cachedSet.Contains(s) != isLive);
             sent.Add(seq);
+            outstanding.Add(seq);
             lastWasLive = isLive;
-            log.AcknowledgeOne(seq);
         }
+
+        // Each step appends a live message (0), a cached one (1: accepted while the connection is lost), sends one
+        // (2) or acknowledges an outstanding one, not necessarily the oldest (3); then everything left is sent.
+        foreach (byte step in steps)
+        {
+            switch (step % 4)
+            {
+                case 0 or 1:
+                    long seq = log.Append(CacheLogModel.PayloadFor(log.LastSequence + 1, 10));
+                    log.Sync();
+                    unsent.Add(seq);
+                    if (step % 4 == 1)
+                    {
+                        // As DiskCache does: a new range forgets the delivered ones first.
+                        if (!ranges.Contains(seq - 1)) ranges.PruneThrough(log.AcknowledgedThrough);
+                        ranges.Add(seq);
+                        cachedSet.Add(seq);
+                    }
+                    break;
+                case 2:
+                    Send();
+                    break;
+                default:
+                    if (outstanding.Count == 0) break;
+                    int pick = (step / 4) % outstanding.Count;
+                    log.AcknowledgeOne(outstanding[pick]);
+                    outstanding.RemoveAt(pick);
+                    break;
+            }
+        }
+        while (unsent.Count > 0)
+        {
+            int before = unsent.Count;
+            Send();
+            Assert.True(unsent.Count < before, "messages wait but none is sent");
+        }
+        Assert.False(queues.TryNext(out _, out _));
+        foreach (long seq in outstanding) log.AcknowledgeOne(seq);
         Assert.Equal(Enumerable.Range(1, (int)log.LastSequence).Select(i => (long)i), sent.Order());
-        Assert.Equal(sent.Where(s => s <= recovered), sent.Where(s => s <= recovered).Order());
         Assert.Equal(0, log.Pending);
     }
 }
