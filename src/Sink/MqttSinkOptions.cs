@@ -114,22 +114,22 @@ public sealed record MqttSinkOptions
     /// <summary>eKuiper's page size; accepted for compatibility and ignored (there are no pages). Default 256.</summary>
     public int BufferPageSize { get; init; } = 256;
 
-    /// <summary>Milliseconds to pause between messages re-sent from a previous run. Default 0.</summary>
+    /// <summary>Milliseconds to pause before each cached (re-sent) message: left by a previous run, or accepted while the connection was lost. Default 0.</summary>
     public int ResendInterval { get; init; }
 
     /// <summary>Delete the cache files when the sink stops with nothing pending. Default <c>false</c>.</summary>
     public bool CleanCacheAtStop { get; init; }
 
-    /// <summary>0 or 1: cached messages first, in strict order (the only order this sink keeps). Default 0.</summary>
+    /// <summary>With <see cref="ResendAlterQueue"/>: -1 live messages first, 0 in turn, 1 cached messages first; without it 0 or 1 (strict order). Default 0.</summary>
     public int ResendPriority { get; init; }
 
-    /// <summary>eKuiper's separate resend queue; not supported (an error when true). Default <c>false</c>.</summary>
+    /// <summary>eKuiper's separate resend queue: cached messages (left by a previous run, or accepted while the connection was lost) beside the live ones, in the order <see cref="ResendPriority"/> gives; not with QoS 2. Default <c>false</c>.</summary>
     public bool ResendAlterQueue { get; init; }
 
-    /// <summary>The topic for messages re-sent from a previous run. Default <c>null</c>: the topic.</summary>
+    /// <summary>The topic for cached (re-sent) messages: left by a previous run, or accepted while the connection was lost. Default <c>null</c>: the topic.</summary>
     public string? ResendDestination { get; init; }
 
-    /// <summary>eKuiper's resend marker: a boolean field set to true in JSON-object payloads re-sent from the cache (left by an earlier run). Default <c>null</c>.</summary>
+    /// <summary>eKuiper's resend marker: a boolean field set to true in JSON-object payloads re-sent from the cache (left by an earlier run, or accepted while the connection was lost). Default <c>null</c>.</summary>
     public string? ResendIndicatorField { get; init; }
 
     /// <summary><c>always</c> (fsync before accepting), <c>interval</c> (fsync every <see cref="CacheSyncIntervalMs"/>)

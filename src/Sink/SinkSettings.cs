@@ -150,9 +150,9 @@ public sealed record SinkSettings
         if (Cache is { AlterQueue: true } alter)
             Line(b, "resendAlterQueue", alter.ResendPriority switch
             {
-                < 0 => "true (resendPriority -1: live messages first, then an earlier run's; acknowledged per record)",
-                > 0 => "true (resendPriority 1: an earlier run's messages first, then live ones; acknowledged per record)",
-                _ => "true (resendPriority 0: an earlier run's and live messages in turn; acknowledged per record)",
+                < 0 => "true (resendPriority -1: live messages first, then cached ones (an earlier run's, an outage's); acknowledged per record)",
+                > 0 => "true (resendPriority 1: cached messages (an earlier run's, an outage's) first, then live ones; acknowledged per record)",
+                _ => "true (resendPriority 0: cached (an earlier run's, an outage's) and live messages in turn; acknowledged per record)",
             });
         if (AnyBroker(a => a.UseTls))
         {

@@ -46,13 +46,13 @@ public sealed record CacheSettings
     /// <summary>The most messages kept on disk (<c>maxDiskCache</c>).</summary>
     public int MaxDiskMessages { get; init; }
 
-    /// <summary>Pause between messages re-sent from a previous run (<c>resendInterval</c>).</summary>
+    /// <summary>Pause before each cached (re-sent) message: left by a previous run, or accepted while the connection was lost (<c>resendInterval</c>).</summary>
     public TimeSpan ResendInterval { get; init; }
 
     /// <summary>Delete the cache files on a stop with nothing pending (<c>cleanCacheAtStop</c>).</summary>
     public bool CleanAtStop { get; init; }
 
-    /// <summary>The topic for messages re-sent from a previous run, or null for the sink's topic (<c>resendDestination</c>).</summary>
+    /// <summary>The topic for cached (re-sent) messages, or null for the sink's topic (<c>resendDestination</c>).</summary>
     public string? ResendTopic { get; init; }
 
     /// <summary>A boolean field set to true in re-sent JSON-object payloads, or null (<c>resendIndicatorField</c>).</summary>
@@ -67,7 +67,8 @@ public sealed record CacheSettings
     /// <summary>What a publish does when the cache is full (<c>cacheFullPolicy</c>).</summary>
     public CacheFullPolicy FullPolicy { get; init; }
 
-    /// <summary>Messages left by an earlier run are re-sent through a queue of their own, beside the live ones, in
+    /// <summary>Cached messages (left by an earlier run, or accepted while the connection was lost) are re-sent
+    /// through a queue of their own, beside the live ones, in
     /// the order <see cref="ResendPriority"/> gives (<c>resendAlterQueue</c>); false: one queue, strict input order.</summary>
     public bool AlterQueue { get; init; }
 

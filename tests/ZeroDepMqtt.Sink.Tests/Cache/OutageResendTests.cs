@@ -16,17 +16,19 @@ public sealed class OutageResendTests(ITestOutputHelper output)
     /// sink is connected again. -1: live messages go out before the backlog is finished; 1: after all of it. QoS 1, none
     /// lost. A durable subscription records the order in which the broker received them. resendInterval (150 ms per
     /// re-sent message) stretches the backlog over about 9 s, so that the live messages are accepted while it is sent
-    /// (the 5 accepts take milliseconds); the assertion on -1 needs only that.
+    /// (the 5 accepts take milliseconds); the assertion on -1 needs only that. Without resendAlterQueue (null) the
+    /// backlog is marked and redirected the same way, in strict input order.
     /// </summary>
     [Theory]
     [InlineData(-1)]
     [InlineData(1)]
-    public async Task Messages_accepted_during_an_outage_are_re_sent_through_the_cached_queue_and_live_ones_keep_their_priority(int priority)
+    [InlineData(null)]
+    public async Task Messages_accepted_during_an_outage_are_re_sent_through_the_cached_queue_and_live_ones_keep_their_priority(int? priority)
     {
         await using var broker = await MosquittoBroker.StartAsync(new MosquittoOptions { Persistence = true });
         await output.OnFailureAsync(broker, async () =>
         {
-            string root = $"outage{(priority < 0 ? "m" : "p")}";
+            string root = $"outage{priority switch { null => "s", < 0 => "m", _ => "p" }}";
             string subId = $"{root}-sub";
             await using (await MosquittoSub.StartAsync(broker, $"{root}/#", qos: 1, clientId: subId, persistentSession: true)) { }
             string cache = Directory.CreateTempSubdirectory("zdmqtt-outage-").FullName;
@@ -34,8 +36,8 @@ public sealed class OutageResendTests(ITestOutputHelper output)
             {
                 var settings = MqttSinkConfig.Parse($$"""
                     {"server": "tcp://127.0.0.1:{{broker.Port}}", "topic": "{{root}}/live", "qos": 1, "clientId": "{{root}}-sink",
-                     "enableCache": true, "cachePath": "{{cache}}", "resendAlterQueue": true, "resendPriority": {{priority}},
-                     "resendDestination": "{{root}}/resent", "resendIndicatorField": "resent", "resendInterval": 150}
+                     "enableCache": true, "cachePath": "{{cache}}", {{(priority is { } p ? $"\"resendAlterQueue\": true, \"resendPriority\": {p}, \"resendInterval\": 150," : "")}}
+                     "resendDestination": "{{root}}/resent", "resendIndicatorField": "resent"}
                     """).GetSettingsOrThrow();
                 await using var sink = new MqttSink(settings);
                 await sink.StartAsync();
@@ -67,7 +69,9 @@ public sealed class OutageResendTests(ITestOutputHelper output)
                 int lastLive = first.FindLastIndex(m => m.Topic == $"{root}/live");
                 int firstResent = first.FindIndex(m => m.Topic == $"{root}/resent");
                 int lastResent = first.FindLastIndex(m => m.Topic == $"{root}/resent");
-                if (priority < 0) Assert.True(lastLive < lastResent, $"live data first: the last live message arrived at {lastLive}, after the backlog ended at {lastResent}");
+                if (priority is null)
+                    Assert.Equal([(root + "/live", "{\"before\":1}"), .. backlog.Select(c => (root + "/resent", c[..^1] + ",\"resent\":true}")), .. live.Select(l => (root + "/live", l))], first);
+                else if (priority < 0) Assert.True(lastLive < lastResent, $"live data first: the last live message arrived at {lastLive}, after the backlog ended at {lastResent}");
                 else Assert.True(first.FindIndex(firstResent, m => m.Topic == $"{root}/live") > lastResent, "cached data first: a live message arrived inside the backlog");
             }
             finally
