@@ -167,6 +167,7 @@ public sealed partial class MqttSink : IAsyncDisposable
         giveUp.CancelAfter(limit);
         var connecting = _client;
         var start = new StartWatch(broker, giveUp);
+        long started = TimeProvider.System.GetTimestamp();
         _client.ConnectionLost += start.OnConnectionLost;
         try
         {
@@ -186,10 +187,14 @@ public sealed partial class MqttSink : IAsyncDisposable
         }
         catch (OperationCanceledException) when (giveUp.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            string last = connecting.LastCloseError?.Message ?? "no connection attempt finished";
-            if (start.Verdict is { } verdict) throw new MqttSinkException(SinkErrorKind.Unreachable, $"could not connect to {broker}: {verdict} (last error: {last})");
-            throw new MqttSinkException(SinkErrorKind.Unreachable,
-                $"could not connect to {broker} within {Seconds(limit)} s (last error: {last}){start.Hint}");
+            throw NotConnectedInTime();
+        }
+        catch (MqttClientException e) when (e is not MqttConnectionRefusedException && e.Reason != MqttCloseReason.TlsFailure
+            && TimeProvider.System.GetElapsedTime(started) >= limit)
+        {
+            // The client's reconnect bound (the same length, from the CLI) ran out a moment before our timer fired:
+            // the same fact, so the same message.
+            throw NotConnectedInTime();
         }
         catch (MqttConnectionRefusedException e)
         {
@@ -210,6 +215,14 @@ public sealed partial class MqttSink : IAsyncDisposable
         finally
         {
             _client.ConnectionLost -= start.OnConnectionLost;
+        }
+
+        MqttSinkException NotConnectedInTime()
+        {
+            string last = connecting.LastCloseError?.Message ?? "no connection attempt finished";
+            if (start.Verdict is { } verdict) return new MqttSinkException(SinkErrorKind.Unreachable, $"could not connect to {broker}: {verdict} (last error: {last})");
+            return new MqttSinkException(SinkErrorKind.Unreachable,
+                $"could not connect to {broker} within {Seconds(limit)} s (last error: {last}){start.Hint}");
         }
     }
 
