@@ -261,7 +261,7 @@ public sealed partial class MqttSink : IAsyncDisposable
     /// Publishes many payloads as one batch (see <see cref="MqttClient.PublishManyAsync(TopicName, ReadOnlyMemory{ReadOnlyMemory{byte}}, QualityOfService, bool, CancellationToken)"/>):
     /// one lock acquisition and one completion for the batch, in order and after every earlier call's messages. The
     /// task completes when every message reached its QoS's delivery point; <see cref="MqttPublishBatchException"/> says
-    /// how many failed. Only where <see cref="PublishesBatches"/> holds; otherwise publish one by one.
+    /// how many failed (except for the QoS 0 case the client's method names). Only where <see cref="PublishesBatches"/> holds; otherwise publish one by one.
     /// </summary>
     /// <param name="payloads">The payloads; <b>neither the array nor their memory may change until the task ends</b>.</param>
     /// <param name="cancellationToken">Cancels what of the batch was not written yet (never sent); see

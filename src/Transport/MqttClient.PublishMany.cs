@@ -22,7 +22,10 @@ public sealed partial class MqttClient
     /// then ends with <see cref="MqttPublishBatchCanceledException"/>, whose <see cref="MqttPublishBatchCanceledException.Sent"/>
     /// says how many were written.</param>
     /// <exception cref="ArgumentException">An invalid topic, QoS 3, or a payload too large for one packet: nothing of the batch is accepted.</exception>
-    /// <exception cref="MqttPublishBatchException">Some messages failed (the client gave up, or is disconnecting); the others were delivered.</exception>
+    /// <exception cref="MqttPublishBatchException">Some messages failed (the client gave up, or is disconnecting); the others were delivered.
+    /// One case reports without counts: a QoS 0 batch with a token that cannot be cancelled, queued behind the output,
+    /// fails with its last message's <see cref="MqttClientException"/> (QoS 0 leaves the queue in order, so that message
+    /// ends last; the messages written before the failure were sent, the rest not).</exception>
     /// <exception cref="MqttClientException">The client is disconnecting or disconnected: nothing of the batch was accepted.</exception>
     public ValueTask PublishManyAsync(TopicName topic, ReadOnlyMemory<ReadOnlyMemory<byte>> payloads, QualityOfService qos = QualityOfService.AtMostOnce,
         bool retain = false, CancellationToken cancellationToken = default)
