@@ -7,8 +7,16 @@ internal enum Publisher { Ours, Zdmqtt, MqttNet, MosquittoPub, Raw }
 /// <summary>Where a row publishes: one real Mosquitto, or the in-process ack-only <see cref="NullBroker"/>.</summary>
 internal enum BrokerKind { Mosquitto, Null }
 
+/// <summary>
+/// Issue 12's disk cache on a `zdmqtt publish` row: <see cref="Live"/> publishes with <c>enableCache</c> and
+/// <c>cacheSync: always</c> (every line fsync'ed before it is accepted, group commit); <see cref="Drain"/> first spools
+/// the lines into a cache with the broker unreachable (not timed), then times the run that sends them
+/// (<c>--input /dev/null</c>).
+/// </summary>
+internal enum CacheRun { None, Live, Drain }
+
 /// <summary>One line of the table: a publisher, its mode, a QoS and payload size, and how many messages a run sends.</summary>
-internal sealed record Row(Publisher Publisher, QualityOfService QoS, int Size, int Window, int Count, string Label, BrokerKind Broker = BrokerKind.Mosquitto, bool Shaped = false)
+internal sealed record Row(Publisher Publisher, QualityOfService QoS, int Size, int Window, int Count, string Label, BrokerKind Broker = BrokerKind.Mosquitto, bool Shaped = false, CacheRun Cache = CacheRun.None)
 {
     /// <summary>
     /// A <see cref="Shaped"/> row's input line (exactly <see cref="Size"/> bytes of JSON: 16 devices in turn) and what
@@ -105,6 +113,11 @@ internal sealed record Row(Publisher Publisher, QualityOfService QoS, int Size, 
                 foreach (int w in o.Windows) rows.Add(new Row(Publisher.Ours, qos, size, w, n, $"ours w{w}"));
             }
             rows.Add(new Row(Publisher.Zdmqtt, qos, size, 0, n, "zdmqtt publish"));
+            if (qos != QualityOfService.AtMostOnce && size == 64)
+            {
+                rows.Add(new Row(Publisher.Zdmqtt, qos, size, 0, n, "zdmqtt cached", Cache: CacheRun.Live));
+                rows.Add(new Row(Publisher.Zdmqtt, qos, size, 0, n, "zdmqtt drain", Cache: CacheRun.Drain));
+            }
             rows.Add(new Row(Publisher.MqttNet, qos, size, 0, seq, "MQTTnet seq"));
             rows.Add(new Row(Publisher.MqttNet, qos, size, 256, n, "MQTTnet w256"));
             // mosquitto_pub -l stops at its 65,535th QoS 1/2 message and still exits 0 (DESIGN.md).

@@ -70,11 +70,36 @@ internal sealed class Runner(MosquittoBroker? mosquitto, NullBroker? nullBroker,
         var config = Path.Combine(workDir, $"zdmqtt-{_runs}.json");
         // Shaped: issue 14's case, a dynamic topic (one per device) and `fields` on each 64-byte JSON line.
         string shaping = row.Shaped ? $$""", "fields": ["device", "t", "h"]""" : "";
-        File.WriteAllText(config, $$"""
-            {"server": "tcp://127.0.0.1:{{port}}", "topic": "{{topic}}{{(row.Shaped ? "/{{.device}}" : "")}}", "qos": {{(int)row.QoS}},
-             "protocolVersion": "3.1.1", "clientId": "bench-zdmqtt"{{shaping}}}
-            """);
-        return RunExternal(row, subscriber, zdmqtt.Path, ["publish", "--config", config, "--input", Input(row)], stdinFile: null);
+        string cacheDir = Path.Combine(workDir, $"cache-{_runs}");
+        string cache = row.Cache == CacheRun.None ? "" : $$""", "enableCache": true, "cacheSync": "always", "cachePath": "{{cacheDir}}" """;
+        string Config(int brokerPort) => $$"""
+            {"server": "tcp://127.0.0.1:{{brokerPort}}", "topic": "{{topic}}{{(row.Shaped ? "/{{.device}}" : "")}}", "qos": {{(int)row.QoS}},
+             "protocolVersion": "3.1.1", "clientId": "bench-zdmqtt"{{shaping}}{{cache}}}
+            """;
+        try
+        {
+            if (row.Cache == CacheRun.Drain)
+            {
+                // Spool: nothing listens on port 1, so every line goes into the cache and the run gives up (exit 3).
+                File.WriteAllText(config, Config(1));
+                var spool = Process.Start(new ProcessStartInfo(zdmqtt.Path, ["publish", "--config", config, "--input", Input(row), "--give-up-after", "10"])
+                { RedirectStandardOutput = true, RedirectStandardError = true })!;
+                var spoolOut = spool.StandardOutput.ReadToEndAsync();
+                string spoolErr = spool.StandardError.ReadToEnd();
+                spool.WaitForExit();
+                _ = spoolOut.Result;
+                if (spool.ExitCode != 3 || !spoolErr.Contains($"{row.Count} kept in the cache", StringComparison.Ordinal))
+                    return RunResult.Failed($"spool exited {spool.ExitCode}: {LastLine(spoolErr)}");
+                File.WriteAllText(config, Config(port));
+                return RunExternal(row, subscriber, zdmqtt.Path, ["publish", "--config", config, "--input", "/dev/null"], stdinFile: null);
+            }
+            File.WriteAllText(config, Config(port));
+            return RunExternal(row, subscriber, zdmqtt.Path, ["publish", "--config", config, "--input", Input(row)], stdinFile: null);
+        }
+        finally
+        {
+            if (Directory.Exists(cacheDir)) Directory.Delete(cacheDir, recursive: true);
+        }
     }
 
     private RunResult RunExternal(Row row, IArrivals subscriber, string executable, string[] args, string? stdinFile)
@@ -163,6 +188,7 @@ internal sealed class Runner(MosquittoBroker? mosquitto, NullBroker? nullBroker,
         return path;
     }
 
+    private static string LastLine(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault()?.Trim() ?? "";
     private static string FirstLine(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.Trim() ?? "";
     private static string Str(int value) => value.ToString(CultureInfo.InvariantCulture);
 }
