@@ -96,6 +96,9 @@ public sealed partial class MqttSink : IAsyncDisposable
     /// <summary>The disk cache, when enabled (for tests).</summary>
     internal Cache.DiskCache? DiskCache => _cache;
 
+    /// <summary>The sink's client (for tests).</summary>
+    internal MqttClient Client => _client;
+
     /// <summary>Whether a connection to the broker is up right now.</summary>
     public bool IsConnected => _client.IsConnected;
 

@@ -154,6 +154,12 @@ internal sealed partial class DiskCache
     /// <summary>Whether the cache saw the connection lost and not yet back (messages accepted now are cached; for tests).</summary>
     internal bool ConnectionDown { get { lock (_gate) return _down; } }
 
+    /// <summary>With two queues: the log's committed sequence number when the forwarder last chose to wait for the
+    /// connection instead of handing a message on (0: never; for tests).</summary>
+    internal long ForwarderPausedAt { get { lock (_gate) return _pausedAt; } }
+
+    private long _pausedAt;
+
     // A message just appended while the connection is lost is cached; under the lock.
     private void NoteAppendedLocked(long sequence)
     {
@@ -434,6 +440,7 @@ internal sealed partial class DiskCache
                         // Two queues: nothing is handed to a client without a connection, so that the order the
                         // priority gives is decided once it is back (strict order hands on up to the window).
                         seq = 0;
+                        _pausedAt = _log.Committed;
                         readable = _up.Task;
                         buffer = [];
                         length = 0;
