@@ -615,6 +615,13 @@ internal sealed class CacheLog : IDisposable
         /// <summary>The sequence number of the last message returned (or skipped with <see cref="SkipThrough"/>).</summary>
         public long Position => _lastSeq;
 
+        /// <summary>Where the reader is, to go back to with <see cref="Rewind"/> (a message read and then not taken).</summary>
+        public (long Segment, long Offset, long Last) Mark() => (_segmentFirst, _offset, _lastSeq);
+
+        /// <summary>Goes back to a <see cref="Mark"/> of this reader taken under the same lock hold (so that no
+        /// segment was deleted in between): the messages read since come again.</summary>
+        public void Rewind((long Segment, long Offset, long Last) mark) => (_segmentFirst, _offset, _lastSeq) = mark;
+
         /// <summary>Skips every message up to <paramref name="sequence"/> (whole segments without reading them).</summary>
         public void SkipThrough(long sequence)
         {

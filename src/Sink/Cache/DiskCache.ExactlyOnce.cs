@@ -18,7 +18,8 @@ namespace ZeroDepMqtt.Sink.Cache;
 /// </list>
 /// An id is never used for two messages at once, nor again before the last message with it is durably delivered (a
 /// crash would otherwise restore that one and its PUBREL release the new one's flow): the forwarder waits for both
-/// (65,535 sequence numbers apart, in practice never), and the client holds a PUBLISH back while its id is in use.
+/// (65,535 sequence numbers apart: in strict order in practice never; with resendAlterQueue after a long outage, when
+/// it sends from the other queue meanwhile), and the client holds a PUBLISH back while its id is in use.
 /// </summary>
 internal sealed partial class DiskCache
 {
@@ -162,6 +163,29 @@ internal sealed partial class DiskCache
         var publish = client.PublishExactlyOnceAsync(topic, buffer.AsMemory(0, length), retain, id, resend: duplicate);
         return new InFlight(seq, publish, buffer, id);
     }
+
+    /// <summary>
+    /// Whether the message with <paramref name="sequence"/> may be published now (resendAlterQueue at QoS 2): its
+    /// packet id is free and the last message with it is durably delivered, the conditions
+    /// <see cref="PublishExactlyOnceAsync"/> waits for. With two queues the holder may be a cached message waiting
+    /// behind live ones (a long outage, resendPriority -1): refusing lets <see cref="ResendQueues"/> send from the other
+    /// queue, and the oldest pending message is always free to go (every message before it is delivered, and no
+    /// newer one can hold its id), so the queues never wait on each other. Under the lock.
+    /// </summary>
+    private bool CanTakeExactlyOnceLocked(long sequence)
+    {
+        if (_restored.ContainsKey(sequence)) return true;
+        if (_idToSequence.ContainsKey(PacketIdOf(sequence))) return false;
+        if (sequence - 65_535 <= _ackDurable) return true;
+        _ackDurableWanted = true;
+        return false;
+    }
+
+    // After CanTakeExactlyOnceLocked refused for the watermark: the committer must write it even with nothing else to write.
+    private bool WakeForDurableWatermark() { lock (_gate) return _ackDurableWanted; }
+
+    // Completes when an id is freed or the durable watermark moves; under the lock.
+    private Task IdFreedLocked() => (_idFreed ??= NewSignal()).Task;
 
     /// <summary>The delivery watermark up to <paramref name="through"/> is durable; under the lock.</summary>
     private void AdvanceAcknowledgedDurableLocked(long through)

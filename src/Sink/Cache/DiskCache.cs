@@ -424,6 +424,8 @@ internal sealed partial class DiskCache
             reader = _log.OpenReader();
             if (_settings.AlterQueue) queues = new ResendQueues(reader, _log.OpenReader(after: _recoveredThrough), _cached, _settings.ResendPriority);
         }
+        // QoS 2 over two queues: a message whose packet id is not free yet lets the other queue go (see CanTakeExactlyOnceLocked).
+        Func<long, bool>? canTake = qos == QualityOfService.ExactlyOnce && queues is not null ? CanTakeExactlyOnceLocked : null;
         try
         {
             while (!_stopForwarding.IsCancellationRequested)
@@ -432,7 +434,7 @@ internal sealed partial class DiskCache
                 byte[] buffer;
                 int length;
                 Task readable;
-                bool resent = false;
+                bool resent = false, blocked = false;
                 lock (_gate)
                 {
                     if (queues is not null && _down)
@@ -445,10 +447,12 @@ internal sealed partial class DiskCache
                         buffer = [];
                         length = 0;
                     }
-                    else if (!(queues is null ? reader.TryNext(out seq, out var payload) : queues.TryNext(out seq, out payload)))
+                    else if (!(queues is null ? reader.TryNext(out seq, out var payload) : queues.TryNext(canTake, out seq, out payload, out blocked)))
                     {
                         _readableWanted = true;
-                        readable = _readable.Task;
+                        // Blocked: the next message of each queue waits for its packet id (an id freed, or the
+                        // delivery watermark durable); a new message may be free to go meanwhile.
+                        readable = blocked ? Task.WhenAny(IdFreedLocked(), _readable.Task) : _readable.Task;
                         buffer = [];
                         length = 0;
                     }
@@ -463,6 +467,7 @@ internal sealed partial class DiskCache
                 }
                 if (seq == 0)
                 {
+                    if (blocked && WakeForDurableWatermark()) Wake();
                     await readable.WaitAsync(_stopForwarding.Token).ConfigureAwait(false);
                     continue;
                 }

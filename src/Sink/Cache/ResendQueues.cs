@@ -15,14 +15,37 @@ internal sealed class ResendQueues(CacheLog.LogReader cached, CacheLog.LogReader
     public static bool LiveFirst(int priority, bool liveTurn) => priority switch { < 0 => true, > 0 => false, _ => liveTurn };
 
     /// <summary>The next message to send, from the queue <see cref="LiveFirst"/> names, else from the other one.</summary>
-    public bool TryNext(out long sequence, out ReadOnlySpan<byte> payload)
+    public bool TryNext(out long sequence, out ReadOnlySpan<byte> payload) => TryNext(null, out sequence, out payload, out _);
+
+    /// <summary>
+    /// As <see cref="TryNext(out long, out ReadOnlySpan{byte})"/>, but a queue whose next message <paramref name="canTake"/>
+    /// refuses is passed over (that message stays its next: each queue keeps its order), so the other queue's next one
+    /// goes instead. QoS 2 uses it: a message whose packet id is still held by an older one waiting in the other queue
+    /// must let that one go first. <paramref name="blocked"/>: false returned because every next message was refused.
+    /// </summary>
+    public bool TryNext(Func<long, bool>? canTake, out long sequence, out ReadOnlySpan<byte> payload, out bool blocked)
     {
         bool liveFirst = LiveFirst(priority, _liveTurn);
-        bool found = liveFirst
-            ? TryLive(out sequence, out payload) || TryCached(out sequence, out payload)
-            : TryCached(out sequence, out payload) || TryLive(out sequence, out payload);
+        bool found = TryQueue(liveFirst, canTake, out bool firstRefused, out sequence, out payload);
+        bool secondRefused = false;
+        if (!found) found = TryQueue(!liveFirst, canTake, out secondRefused, out sequence, out payload);
+        blocked = !found && (firstRefused || secondRefused);
         if (found) _liveTurn = ranges.Contains(sequence);
         return found;
+    }
+
+    private bool TryQueue(bool liveQueue, Func<long, bool>? canTake, out bool refused, out long sequence, out ReadOnlySpan<byte> payload)
+    {
+        refused = false;
+        var reader = liveQueue ? live : cached;
+        var mark = reader.Mark();
+        if (!(liveQueue ? TryLive(out sequence, out payload) : TryCached(out sequence, out payload))) return false;
+        if (canTake is null || canTake(sequence)) return true;
+        reader.Rewind(mark);
+        refused = true;
+        sequence = 0;
+        payload = default;
+        return false;
     }
 
     private bool TryLive(out long sequence, out ReadOnlySpan<byte> payload)

@@ -15,9 +15,9 @@ public sealed class CachedPublishTests(PlainMosquittoFixture fixture, TestFiles 
 {
     private MosquittoBroker Broker => fixture.Broker;
 
-    private string Config(string name, int port, string topic, int qos, string cache, string clientId)
+    private string Config(string name, int port, string topic, int qos, string cache, string clientId, string extra = "")
     {
-        files.Write(name, $$"""{"server": "tcp://{{Broker.Host}}:{{port}}", "topic": "{{topic}}", "qos": {{qos}}, "clientId": "{{clientId}}", "protocolVersion": "3.1.1", "enableCache": true, "cachePath": "{{cache}}"}""");
+        files.Write(name, $$"""{"server": "tcp://{{Broker.Host}}:{{port}}", "topic": "{{topic}}", "qos": {{qos}}, "clientId": "{{clientId}}", "protocolVersion": "3.1.1", "enableCache": true, "cachePath": "{{cache}}"{{extra}}}""");
         return files.PathOf(name);
     }
 
@@ -119,33 +119,67 @@ public sealed class CachedPublishTests(PlainMosquittoFixture fixture, TestFiles 
         });
     }
 
-    /// <summary>resendAlterQueue with live data first: an earlier run's 300 messages and 300 live ones go out through
-    /// two queues; every one arrives (QoS 1: at least once), the re-sent ones on resendDestination marked with the
-    /// indicator field, each queue in its own order.</summary>
+    /// <summary>resendAlterQueue: an earlier run's 300 messages and 300 live ones go out through two queues; every one
+    /// arrives (QoS 1: at least once; QoS 2: once), the re-sent ones on resendDestination marked with the indicator
+    /// field, each queue in its own order.</summary>
     [Theory]
-    [InlineData(-1)]
-    [InlineData(0)]
-    public async Task ResendAlterQueue_sends_re_sent_and_live_messages_through_two_queues_with_nothing_lost(int priority)
+    [InlineData(-1, 1)]
+    [InlineData(0, 1)]
+    [InlineData(-1, 2)]
+    [InlineData(1, 2)]
+    public async Task ResendAlterQueue_sends_re_sent_and_live_messages_through_two_queues_with_nothing_lost(int priority, int qos)
     {
         await output.OnFailureAsync(Broker, async () =>
         {
-            string cache = files.PathOf($"cache-alter{priority}");
-            string extra = $", \"resendAlterQueue\": true, \"resendPriority\": {priority}, \"resendDestination\": \"cache/alter{priority}/resent\", \"resendIndicatorField\": \"resent\"";
-            files.Write($"alter-down{priority}.json", $$"""{"server": "tcp://127.0.0.1:{{UnusedPort()}}", "topic": "cache/alter{{priority}}/live", "qos": 1, "clientId": "cache-alter{{priority}}", "enableCache": true, "cachePath": "{{cache}}"{{extra}}}""");
-            files.Write($"alter-up{priority}.json", $$"""{"server": "tcp://127.0.0.1:{{Broker.Port}}", "topic": "cache/alter{{priority}}/live", "qos": 1, "clientId": "cache-alter{{priority}}", "enableCache": true, "cachePath": "{{cache}}"{{extra}}}""");
+            string name = $"alter{priority}q{qos}";
+            string cache = files.PathOf($"cache-{name}");
+            string extra = $", \"resendAlterQueue\": true, \"resendPriority\": {priority}, \"resendDestination\": \"cache/{name}/resent\", \"resendIndicatorField\": \"resent\"";
+            files.Write($"{name}-down.json", $$"""{"server": "tcp://127.0.0.1:{{UnusedPort()}}", "topic": "cache/{{name}}/live", "qos": {{qos}}, "clientId": "cache-{{name}}", "enableCache": true, "cachePath": "{{cache}}"{{extra}}}""");
+            files.Write($"{name}-up.json", $$"""{"server": "tcp://127.0.0.1:{{Broker.Port}}", "topic": "cache/{{name}}/live", "qos": {{qos}}, "clientId": "cache-{{name}}", "enableCache": true, "cachePath": "{{cache}}"{{extra}}}""");
             var cached = Enumerable.Range(1, 300).Select(i => $"{{\"n\":{i}}}").ToArray();
             var live = Enumerable.Range(1, 300).Select(i => $"{{\"l\":{i}}}").ToArray();
-            var first = await Zdmqtt.InProcessAsync(string.Join('\n', cached) + "\n", "publish", "-c", files.PathOf($"alter-down{priority}.json"), "--give-up-after", "1");
+            var first = await Zdmqtt.InProcessAsync(string.Join('\n', cached) + "\n", "publish", "-c", files.PathOf($"{name}-down.json"), "--give-up-after", "1");
             Assert.True(first.Code == 3, first.ToString());
 
-            await using var sub = await MosquittoSub.StartAsync(Broker, $"cache/alter{priority}/#", qos: 1);
-            var second = await Zdmqtt.InProcessAsync(string.Join('\n', live) + "\n", "publish", "-c", files.PathOf($"alter-up{priority}.json"));
+            await using var sub = await MosquittoSub.StartAsync(Broker, $"cache/{name}/#", qos: qos);
+            var second = await Zdmqtt.InProcessAsync(string.Join('\n', live) + "\n", "publish", "-c", files.PathOf($"{name}-up.json"));
             Assert.True(second.Code == 0, second.ToString());
             var received = (await sub.WaitForAsync(600, TimeSpan.FromSeconds(60))).Select(m => (m.Topic, Text: Encoding.UTF8.GetString(m.Payload))).ToList();
-            var resent = received.Where(m => m.Topic == $"cache/alter{priority}/resent").Select(m => m.Text).Distinct().ToList();
-            var sentLive = received.Where(m => m.Topic == $"cache/alter{priority}/live").Select(m => m.Text).Distinct().ToList();
+            var resent = received.Where(m => m.Topic == $"cache/{name}/resent").Select(m => m.Text).Distinct().ToList();
+            var sentLive = received.Where(m => m.Topic == $"cache/{name}/live").Select(m => m.Text).Distinct().ToList();
             Assert.Equal(cached.Select(c => c[..^1] + ",\"resent\":true}"), resent);
             Assert.Equal(live, sentLive);
+            if (qos == 2) Assert.Equal(600, received.Count);
+        });
+    }
+
+    /// <summary>
+    /// resendAlterQueue at QoS 2 after a long outage: 70,000 messages of an earlier run, so every live message's packet
+    /// id (a function of its sequence number, repeating every 65,535) is still owed to a cached message that waits
+    /// behind the live queue with live data first. The forwarder must then send cached messages until the id is free,
+    /// not wait for it (a deadlock before: the live message taken, its id never freed). Every message arrives once.
+    /// </summary>
+    [Fact]
+    public async Task ResendAlterQueue_at_QoS_2_after_more_than_65535_cached_messages_lets_the_cached_queue_free_the_ids()
+    {
+        await output.OnFailureAsync(Broker, async () =>
+        {
+            const int Cached = 70_000, Live = 200;
+            string cache = files.PathOf("cache-alter-wrap");
+            const string extra = ", \"resendAlterQueue\": true, \"resendPriority\": -1, \"resendDestination\": \"cache/wrap/resent\"";
+            files.Write("wrap-down.json", $$"""{"server": "tcp://127.0.0.1:{{UnusedPort()}}", "topic": "cache/wrap/live", "qos": 2, "clientId": "cache-wrap", "enableCache": true, "cachePath": "{{cache}}"{{extra}}}""");
+            files.Write("wrap-up.json", $$"""{"server": "tcp://127.0.0.1:{{Broker.Port}}", "topic": "cache/wrap/live", "qos": 2, "clientId": "cache-wrap", "enableCache": true, "cachePath": "{{cache}}"{{extra}}}""");
+            var first = await Zdmqtt.InProcessAsync(string.Concat(Enumerable.Range(1, Cached).Select(i => $"c{i}\n")), "publish", "-c", files.PathOf("wrap-down.json"), "--give-up-after", "3");
+            Assert.True(first.Code == 3 && first.Err.Contains($"{Cached} kept in the cache", StringComparison.Ordinal), first.ToString());
+
+            await using var sub = await MosquittoSub.StartAsync(Broker, "cache/wrap/#", qos: 2);
+            var live = Enumerable.Range(1, Live).Select(i => $"l{i}").ToArray();
+            var second = await Zdmqtt.InProcessAsync(string.Join('\n', live) + "\n", "publish", "-c", files.PathOf("wrap-up.json"));
+            Assert.True(second.Code == 0, second.ToString());
+            var received = (await sub.WaitForAsync(Cached + Live, TimeSpan.FromSeconds(120))).Select(m => (m.Topic, Text: Encoding.UTF8.GetString(m.Payload))).ToList();
+            Assert.Equal(Cached + Live, received.Count);
+            Assert.Equal(Enumerable.Range(1, Cached).Select(i => $"c{i}"), received.Where(m => m.Topic == "cache/wrap/resent").Select(m => m.Text));
+            Assert.Equal(live, received.Where(m => m.Topic == "cache/wrap/live").Select(m => m.Text));
         });
     }
 
@@ -207,27 +241,32 @@ public sealed class CachedPublishTests(PlainMosquittoFixture fixture, TestFiles 
     /// The kill loop (short here; bench/cache-kill-loop.sh runs it 20 times): each run feeds numbered lines to a real
     /// zdmqtt process and SIGKILLs it after a random number of lines, with the broker reachable in even runs and
     /// unreachable (an unused port, same cache) in odd ones; a last run drains. Every run's numbers must arrive as a
-    /// prefix of its input, in order, with no gap and nothing foreign; QoS 1 may repeat (counted), QoS 2 never.
+    /// prefix of its input, in order, with no gap and nothing foreign; QoS 1 may repeat (counted), QoS 2 never. With
+    /// resendAlterQueue (live data first) a run's messages left in the cache go out through the cached queue of the
+    /// next runs while those publish live ones: each run's own numbers still arrive in order, and QoS 2 once.
     /// </summary>
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public async Task Killed_runs_deliver_a_gap_free_prefix_of_each_input_in_order(int qos)
+    [InlineData(1, false)]
+    [InlineData(2, false)]
+    [InlineData(2, true)]
+    public async Task Killed_runs_deliver_a_gap_free_prefix_of_each_input_in_order(int qos, bool alterQueue)
     {
         await output.OnFailureAsync(Broker, async () =>
         {
             int kills = int.TryParse(Environment.GetEnvironmentVariable("ZDMQTT_CACHE_KILLS"), out int k) ? k : 4;
-            string topic = $"cache/kill/q{qos}";
-            string cache = files.PathOf($"cache-kill-q{qos}");
-            string client = $"cache-kill-q{qos}";
-            string up = Config($"kill-up-q{qos}.json", Broker.Port, topic, qos, cache, client);
-            string down = Config($"kill-down-q{qos}.json", UnusedPort(), topic, qos, cache, client);
+            string name = $"q{qos}{(alterQueue ? "a" : "")}";
+            string topic = $"cache/kill/{name}";
+            string cache = files.PathOf($"cache-kill-{name}");
+            string client = $"cache-kill-{name}";
+            string extra = alterQueue ? ", \"resendAlterQueue\": true, \"resendPriority\": -1" : "";
+            string up = Config($"kill-up-{name}.json", Broker.Port, topic, qos, cache, client, extra);
+            string down = Config($"kill-down-{name}.json", UnusedPort(), topic, qos, cache, client, extra);
             await using var sub = await MosquittoSub.StartAsync(Broker, topic, qos: 2);
             var random = new Random(qos * 7919 + Environment.ProcessId);
             for (int run = 0; run < kills; run++)
             {
                 int lines = random.Next(2_000, 30_000);
-                await RunAndKillAsync(run % 2 == 0 ? up : down, run, lines, TimeSpan.FromMilliseconds(random.Next(0, 1500)));
+                await RunAndKillAsync(run % 2 == 0 ? up : down, cache, run, lines, TimeSpan.FromMilliseconds(random.Next(0, 1500)));
             }
             // A hang guard, not a speed bound: 20 kills leave up to about 300,000 messages, and QoS 2 through Mosquitto
             // on a loaded 2-core machine drains a few thousand a second (one run took over the former 1 minute).
@@ -252,7 +291,7 @@ public sealed class CachedPublishTests(PlainMosquittoFixture fixture, TestFiles 
             }
             foreach (var (r, numbers) in perRun)
                 Assert.True(numbers.SequenceEqual(Enumerable.Range(0, numbers.Count)), $"run {r}: not a gap-free prefix in order (got {numbers.Count}, first break at {FirstBreak(numbers)})");
-            output.WriteLine($"qos {qos}: {kills} kills, {seen.Count} distinct delivered, {duplicates} duplicate(s), per run: {string.Join(", ", perRun.OrderBy(p => p.Key).Select(p => $"{p.Key}:{p.Value.Count}"))}");
+            output.WriteLine($"qos {qos}{(alterQueue ? " resendAlterQueue" : "")}: {kills} kills, {seen.Count} distinct delivered, {duplicates} duplicate(s), per run: {string.Join(", ", perRun.OrderBy(p => p.Key).Select(p => $"{p.Key}:{p.Value.Count}"))}");
             Assert.NotEmpty(perRun);
             // QoS 2 is exactly once across the kills: the cache records each message's packet id (its sequence
             // number) and PUBREC, and a restarted run resumes the broker's session (PUBREL, or PUBLISH with DUP).
@@ -279,10 +318,9 @@ public sealed class CachedPublishTests(PlainMosquittoFixture fixture, TestFiles 
         }
     }
 
-    private async Task RunAndKillAsync(string config, int run, int lines, TimeSpan afterFirstRecord)
+    private async Task RunAndKillAsync(string config, string cacheDir, int run, int lines, TimeSpan afterFirstRecord)
     {
         var start = Cli.ZdmqttProcess.StartInfo(files.Dir, ["publish", "-c", config, "--give-up-after", "600"]);
-        string cacheDir = files.PathOf($"cache-kill-q{(config.Contains("q2") ? 2 : 1)}");
         long before = CacheBytes(cacheDir);
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();

@@ -101,3 +101,98 @@ public class ResendQueuesProperties
         Assert.Equal(0, log.Pending);
     }
 }
+
+/// <summary>
+/// resendAlterQueue at QoS 2: the forwarder's rule for packet ids (DiskCache.CanTakeExactlyOnceLocked: an id is
+/// free, and the last message with it durably delivered, i.e. under the watermark) over the two queues, with a
+/// cycle of 7 ids instead of 65,535 so that ids repeat within a run. Messages complete in send order (one
+/// connection), possibly late. Whatever the interleaving: no message is sent while its id is held or before the last
+/// one with it is under the watermark, each queue keeps its order, and the queues never wait on each other (when
+/// nothing is outstanding, a waiting message can always go).
+/// </summary>
+public class ResendQueuesIdProperties
+{
+    private const int Ids = 7;
+
+    [Property(MaxTest = 300)]
+    public void Queues_pass_over_a_message_whose_id_is_not_free_and_never_wait_on_each_other(PositiveInt cachedCount, byte[] steps, int priorityPick)
+    {
+        int priority = Math.Abs(priorityPick % 3) - 1;
+        var disk = new SimulatedDisk();
+        using (var first = CacheLog.Open(disk, out _, 256, perRecord: true))
+        {
+            for (int i = 0; i < cachedCount.Get % 30; i++) first.Append(CacheLogModel.PayloadFor(i + 1, 10));
+            first.Sync();
+        }
+        using var log = CacheLog.Open(disk, out _, 256, perRecord: true);
+        long recovered = log.LastSequence;
+        var ranges = new CachedRanges();
+        if (recovered > 0) ranges.Add(1, recovered);
+        var cachedSet = new HashSet<long>(Enumerable.Range(1, (int)recovered).Select(i => (long)i));
+        var queues = new ResendQueues(log.OpenReader(), log.OpenReader(after: recovered), ranges, priority);
+        var unsent = new SortedSet<long>(cachedSet);
+        var outstanding = new Queue<long>();      // completes in send order
+        var held = new Dictionary<long, long>();  // id -> sequence in flight
+        long watermark = 0;                       // the log's, here always durable (synced with each acknowledgement)
+        bool CanTake(long seq) => !held.ContainsKey((seq - 1) % Ids) && seq - Ids <= log.AcknowledgedThrough;
+        Func<long, bool> canTake = CanTake;
+
+        bool Send()
+        {
+            if (!queues.TryNext(canTake, out long seq, out _, out bool blocked))
+            {
+                if (!blocked) Assert.Empty(unsent);
+                return false;
+            }
+            Assert.True(CanTake(seq), $"{seq} sent while its id is held or its last holder is not delivered");
+            Assert.True(unsent.Remove(seq), $"{seq} sent twice");
+            bool isLive = !cachedSet.Contains(seq);
+            Assert.DoesNotContain(unsent, s => s < seq && cachedSet.Contains(s) != isLive);
+            held[(seq - 1) % Ids] = seq;
+            outstanding.Enqueue(seq);
+            return true;
+        }
+
+        void CompleteOldest()
+        {
+            long seq = outstanding.Dequeue();
+            held.Remove((seq - 1) % Ids);
+            log.AcknowledgeOne(seq);
+            log.Sync();
+            Assert.True(log.AcknowledgedThrough >= watermark);
+            watermark = log.AcknowledgedThrough;
+        }
+
+        foreach (byte step in steps)
+        {
+            switch (step % 4)
+            {
+                case 0 or 1:
+                    long seq = log.Append(CacheLogModel.PayloadFor(log.LastSequence + 1, 10));
+                    log.Sync();
+                    unsent.Add(seq);
+                    if (step % 4 == 1)
+                    {
+                        if (!ranges.Contains(seq - 1)) ranges.PruneThrough(log.AcknowledgedThrough);
+                        ranges.Add(seq);
+                        cachedSet.Add(seq);
+                    }
+                    break;
+                case 2:
+                    Send();
+                    break;
+                default:
+                    if (outstanding.Count > 0) CompleteOldest();
+                    break;
+            }
+        }
+        // Drain: send what can go, complete the oldest when nothing can; with nothing outstanding something must go.
+        while (unsent.Count > 0 || outstanding.Count > 0)
+        {
+            if (Send()) continue;
+            Assert.True(outstanding.Count > 0, $"messages {string.Join(",", unsent.Take(5))} wait with nothing outstanding: the queues wait on each other");
+            CompleteOldest();
+        }
+        Assert.Equal(0, log.Pending);
+    }
+}
