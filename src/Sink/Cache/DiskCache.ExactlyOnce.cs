@@ -132,7 +132,7 @@ internal sealed partial class DiskCache
         {
             if (_restored.Remove(seq, out var restored))
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                _payloads.Return(buffer);
                 return restored;
             }
         }
