@@ -8,6 +8,13 @@ namespace ZeroDepMqtt.Sink;
 public sealed partial class MqttSink
 {
     private readonly ShapedBatchPool _shapedBatches = new();
+    private long _shapedBatchMessages;
+
+    /// <summary>Messages that shaped batches (<see cref="PublishManyAsync(ReadOnlyMemory{ReadOnlyMemory{byte}}, Action{int, string}?, CancellationToken)"/>
+    /// with shaping options) handed to the client so far, in order. A caller that alone publishes through this sink can
+    /// read it before and after a call to learn which messages were that batch's, and hold that against <see cref="Sent"/>
+    /// to learn how many of them the client accepted.</summary>
+    public long ShapedBatchMessages => Interlocked.Read(ref _shapedBatchMessages);
 
     private ValueTask PublishManyShaped(ReadOnlyMemory<ReadOnlyMemory<byte>> payloads, Action<int, string>? onRejected, CancellationToken cancellationToken)
     {
@@ -47,8 +54,12 @@ public sealed partial class MqttSink
                 if (onRejected is not null) onRejected(n, reason);
                 else if (rejectedInputs++ == 0) firstRejection = $"input {n}: {reason}";
             }
-            publish = batch.Count == 0 ? ValueTask.CompletedTask
-                : _client.PublishManyAsync(batch.Messages, Settings.Qos, Settings.Retained, cancellationToken);
+            if (batch.Count == 0) publish = ValueTask.CompletedTask;
+            else
+            {
+                publish = _client.PublishManyAsync(batch.Messages, Settings.Qos, Settings.Retained, cancellationToken);
+                Interlocked.Add(ref _shapedBatchMessages, batch.Count);
+            }
         }
         catch (Exception e)
         {

@@ -2,6 +2,7 @@ using System.Text;
 using ZeroDepMqtt.Protocol;
 using ZeroDepMqtt.TestSupport;
 using static ZeroDepMqtt.Transport.Tests.MqttClientLifecycleTests;
+using static ZeroDepMqtt.Transport.Tests.MqttClientPublishManyTests;
 
 namespace ZeroDepMqtt.Transport.Tests;
 
@@ -27,30 +28,6 @@ public sealed class MqttClientPublishManyTopicsTests : IDisposable
         {
             var (first, body) = await peer.ReadPacketAsync();
             seen.Add(WirePublish.Parse(first, body));
-        }
-        return seen;
-    }
-
-    /// <summary>Answers like a broker (PUBACK; PUBREC, then PUBCOMP for PUBREL) until <paramref name="count"/> PUBLISH packets arrived and every QoS 2 flow ended.</summary>
-    private static async Task<List<WirePublish>> AckPublishesAsync(ScriptedConnection peer, int count)
-    {
-        var seen = new List<WirePublish>(count);
-        int releasesDue = 0;
-        while (seen.Count < count || releasesDue > 0)
-        {
-            var (first, body) = await peer.ReadPacketAsync();
-            if (WirePublish.Is(first))
-            {
-                var p = WirePublish.Parse(first, body);
-                seen.Add(p);
-                if (p.QoS == 2) releasesDue++;
-                if (p.Ack() is { } ack) await peer.WriteAsync(ack);
-            }
-            else if (first == 0x62)
-            {
-                releasesDue--;
-                await peer.WriteAsync(0x70, 0x02, body[0], body[1]);
-            }
         }
         return seen;
     }

@@ -24,7 +24,9 @@ internal sealed class PublishWindow(MqttSink sink, int capacity, Action<long, st
     internal const int BatchSize = 512;
     private readonly bool _batched = sink.PublishesBatches;
     private readonly Queue<(InputLine Line, long Number)> _batchLines = new();
-    private readonly Queue<(ValueTask Publish, ReadOnlyMemory<byte>[] Payloads, int Count, long FirstOrdinal, int Rejected)> _batches = new();
+    // FirstOrdinal: the ordinal of the batch's first message among those handed to the client (of its first line when
+    // one line is one message); Messages: how many it handed over (shaped), Rejected: its lines that could not be shaped.
+    private readonly Queue<(ValueTask Publish, ReadOnlyMemory<byte>[] Payloads, int Count, long FirstOrdinal, int Messages, int Rejected)> _batches = new();
 
     // Shaped batches: the line numbers of the batch being gathered, for the sink's rejection callback, which runs
     // within the PublishManyAsync call (so one array serves every batch).
@@ -88,11 +90,12 @@ internal sealed class PublishWindow(MqttSink sink, int capacity, Action<long, st
         if (_currentCount == 0) return true;
         var payloads = _current!;
         int count = _currentCount;
-        long first = _enqueued;
+        long first = _oneMessagePerLine ? _enqueued : sink.ShapedBatchMessages;
         _current = null;
         _currentCount = 0;
         _enqueued += count;
         ValueTask publish;
+        bool refusedWhole = false;
         try
         {
             // No token, as for single lines: a cancelled await would leave the client reading lines we had returned.
@@ -105,6 +108,7 @@ internal sealed class PublishWindow(MqttSink sink, int capacity, Action<long, st
         catch (Exception e)
         {
             publish = ValueTask.FromException(e);
+            refusedWhole = true;   // thrown before any line was shaped or handed to the client
         }
         Exception? failedAtOnce = null;
         if (publish.IsCompleted && !publish.IsCompletedSuccessfully)
@@ -114,7 +118,8 @@ internal sealed class PublishWindow(MqttSink sink, int capacity, Action<long, st
             if (failedAtOnce is not null) publish = ValueTask.FromException(failedAtOnce);
         }
         // Queued even when it failed at once: batches end in order, and this one's lines are counted then.
-        _batches.Enqueue((publish, payloads, count, first, _rejectedInCall));
+        int messages = _oneMessagePerLine || refusedWhole ? count : (int)(sink.ShapedBatchMessages - first);
+        _batches.Enqueue((publish, payloads, count, first, messages, _rejectedInCall));
         return failedAtOnce is null || !RefusedWhileClosing(failedAtOnce is ZeroDepMqtt.Transport.MqttPublishBatchException b ? b.InnerException ?? b : failedAtOnce);
     }
 
@@ -146,7 +151,7 @@ internal sealed class PublishWindow(MqttSink sink, int capacity, Action<long, st
     // (NoError: it succeeded), or null to read the outcome from its completed task.
     private void EndOldestBatch(Exception? error)
     {
-        var (publish, payloads, count, first, rejected) = _batches.Dequeue();
+        var (publish, payloads, count, first, messages, rejected) = _batches.Dequeue();
         if (error is null)
         {
             try { publish.GetAwaiter().GetResult(); } catch (Exception e) { error = e; }
@@ -154,19 +159,14 @@ internal sealed class PublishWindow(MqttSink sink, int capacity, Action<long, st
         if (error is not null && !ReferenceEquals(error, NoError))
         {
             var cause = error is ZeroDepMqtt.Transport.MqttPublishBatchException b ? b.InnerException ?? b : error;
-            if (RefusedWhileClosing(cause) && !_oneMessagePerLine)
+            if (RefusedWhileClosing(cause))
             {
-                // Shaped, as for single shaped lines: a line whose message failed because the sink was completing is
-                // not counted; a rejected line stays counted (with Rejected). Exact when each line is one message;
-                // with sendSingle arrays a line's several messages count as several lines, never more than the batch's.
-                int failedMessages = error is ZeroDepMqtt.Transport.MqttPublishBatchException partial ? partial.Failed : count;
-                Added -= Math.Min(failedMessages, count - rejected);
-            }
-            else if (RefusedWhileClosing(cause))
-            {
-                // As for single lines: the lines the client never accepted are unread input, the accepted ones stay counted.
-                long accepted = Math.Clamp(sink.Sent - first, 0, count);
-                Added -= count - accepted;
+                // As for single lines: the lines the client never accepted are unread input, the accepted ones stay
+                // counted (the client accepts in order, so they are the batch's first). Shaped, a rejected line stays
+                // counted too (with Rejected); exact when each line is one message (with sendSingle arrays a line's
+                // unaccepted messages count as lines, never more than the batch's shaped lines).
+                long accepted = Math.Clamp(sink.Sent - first, 0, messages);
+                Added -= Math.Min(messages - accepted, count - rejected);
             }
             else
             {
