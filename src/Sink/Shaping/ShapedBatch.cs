@@ -65,7 +65,9 @@ internal sealed class ShapedBatch
 /// <summary>A small pool of <see cref="ShapedBatch"/>: a steady stream of batches reuses the same few. Thread-safe.</summary>
 internal sealed class ShapedBatchPool
 {
-    private const int Max = 8;
+    // zdmqtt publish keeps about 20 batches of 512 outstanding (its window is the client's queue plus what is in flight),
+    // so fewer would allocate a batch (its message array, its first chunk) per call in the steady state.
+    private const int Max = 32;
     private readonly Stack<ShapedBatch> _free = new();
 
     public ShapedBatch Rent()
