@@ -11,7 +11,8 @@ namespace ZeroDepMqtt.Benchmarks;
 /// by the whole process while an <see cref="MqttSink"/> publishes 64-byte lines, plain (fixed topic) and shaped (issue
 /// 14's case: topic <c>t/{{.device}}</c>, <c>fields</c>), at QoS 0 to an in-process listener that accepts the
 /// connection and discards what it reads. Keeps as many publishes outstanding as <c>zdmqtt publish</c> does at QoS 0
-/// (the client's queue), and counts only the steady state (after 200,000 warm-up messages).
+/// (the client's queue), and counts only the steady state (after 200,000 warm-up messages). Each one by one
+/// (<c>PublishAsync</c>) and in batches of 512 (<c>PublishManyAsync</c>, as <c>zdmqtt publish</c> hands over its lines).
 /// </summary>
 public static class ShapedSinkAllocationCheck
 {
@@ -21,12 +22,14 @@ public static class ShapedSinkAllocationCheck
         listener.Start();
         int port = ((IPEndPoint)listener.LocalEndpoint).Port;
         _ = Task.Run(() => AcceptAndDiscard(listener));
-        foreach (bool shaped in new[] { false, true, false, true })
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{(shaped ? "shaped" : "plain"),-8} {Measure(port, shaped).GetAwaiter().GetResult():0.000} B/msg allocated (whole process)"));
+        for (int round = 0; round < 2; round++)
+            foreach (bool batched in new[] { false, true })
+                foreach (bool shaped in new[] { false, true })
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{(shaped ? "shaped" : "plain"),-8} {(batched ? "batches" : "single"),-8} {Measure(port, shaped, batched).GetAwaiter().GetResult():0.000} B/msg allocated (whole process)"));
     }
 
-    private static async Task<double> Measure(int port, bool shaped)
+    private static async Task<double> Measure(int port, bool shaped, bool batched)
     {
         string shaping = shaped ? """, "topic": "t/{{.device}}", "fields": ["device", "t", "h"]""" : """, "topic": "t/plain" """;
         var settings = MqttSinkConfig.Parse($$"""{"server": "tcp://127.0.0.1:{{port}}", "protocolVersion": "3.1.1", "qos": 0, "clientId": "alloc-{{shaped}}"{{shaping}}}""").GetSettingsOrThrow();
@@ -42,6 +45,7 @@ public static class ShapedSinkAllocationCheck
         int capacity = new MqttSinkRuntimeOptions().MaxQueuedMessages;
         var window = new Queue<ValueTask>(capacity);
         const int warmup = 200_000, measured = 2_000_000;
+        if (batched) return await MeasureBatches(sink, lines, capacity, warmup, measured);
         long before = 0;
         for (int i = 0; i < warmup + measured; i++)
         {
@@ -51,6 +55,27 @@ public static class ShapedSinkAllocationCheck
         }
         while (window.Count > 0) await window.Dequeue();
         double perMessage = (GC.GetTotalAllocatedBytes(precise: true) - before) / (double)measured;
+        await sink.CompleteAsync();
+        return perMessage;
+    }
+
+    // As zdmqtt publish's batched mode: batches of 512 lines, as many outstanding as the queue holds. The lines never
+    // change, so one array serves every batch.
+    private static async Task<double> MeasureBatches(MqttSink sink, byte[][] lines, int capacity, int warmup, int measured)
+    {
+        const int size = 512;
+        var batch = Enumerable.Range(0, size).Select(i => (ReadOnlyMemory<byte>)lines[i & 15]).ToArray();
+        var window = new Queue<ValueTask>(capacity / size);
+        long before = 0;
+        int sent = 0, startAt = -1;
+        for (; sent < warmup + measured; sent += size)
+        {
+            if (startAt < 0 && sent >= warmup) { startAt = sent; before = GC.GetTotalAllocatedBytes(precise: true); }
+            if (window.Count == capacity / size) await window.Dequeue();
+            window.Enqueue(sink.PublishManyAsync(batch));
+        }
+        while (window.Count > 0) await window.Dequeue();
+        double perMessage = (GC.GetTotalAllocatedBytes(precise: true) - before) / (double)(sent - startAt);
         await sink.CompleteAsync();
         return perMessage;
     }

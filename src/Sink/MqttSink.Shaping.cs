@@ -46,7 +46,13 @@ public sealed partial class MqttSink
         if (e.Omitted) { Interlocked.Increment(ref _omitted); return null; }
         if (_batcher is not null) return _batcher.AddAsync(e.Topic, results.PayloadOf(i, input.Span));
         if (_shaper!.Compression != PayloadCompression.None)
-            return _client.PublishAsync(e.Topic, PayloadCompressor.Compress(_shaper.Compression, results.PayloadOf(i, input.Span)), Settings.Qos, Settings.Retained, cancellationToken);
+        {
+            var compressed = PayloadCompressor.Compress(_shaper.Compression, results.PayloadOf(i, input.Span));
+            if (compressed.Length > _cloudMaxPayload) return ValueTask.FromException(CloudPayloadTooLarge(compressed.Length));
+            return _client.PublishAsync(e.Topic, compressed, Settings.Qos, Settings.Retained, cancellationToken);
+        }
+        // The cloud broker's limit holds for shaped payloads as for plain ones: this message fails alone.
+        if (e.Length > _cloudMaxPayload) return ValueTask.FromException(CloudPayloadTooLarge(e.Length));
         if (e.FromInput) return _client.PublishAsync(e.Topic, input.Slice(e.Start, e.Length), Settings.Qos, Settings.Retained, cancellationToken);
         var payload = results.PayloadOf(i, input.Span);
         // A cancelled wait may leave the message queued and still read later: then its buffer must be the GC's, not the pool's.
@@ -71,7 +77,7 @@ public sealed partial class MqttSink
         {
             ArrayPool<ValueTask>.Shared.Return(pending, clearArray: true);
         }
-        if (failed > 0) throw new MqttSinkException(SinkErrorKind.InvalidMessage, failed == 1 ? firstError! : $"{failed} messages could not be shaped; first: {firstError}");
+        if (failed > 0) throw new MqttSinkException(SinkErrorKind.InvalidMessage, ShapeFailure(failed, firstError!));
         if (publishError is not null) throw publishError;
     }
 
@@ -87,6 +93,7 @@ public sealed partial class MqttSink
     private ValueTask PublishBatch(TopicName topic, byte[] payload)
     {
         if (_shaper!.Compression != PayloadCompression.None) payload = PayloadCompressor.Compress(_shaper.Compression, payload);
+        if (payload.Length > _cloudMaxPayload) return ValueTask.FromException(CloudPayloadTooLarge(payload.Length));
         return _client.PublishAsync(topic, payload, Settings.Qos, Settings.Retained, CancellationToken.None);
     }
 

@@ -256,25 +256,44 @@ public sealed partial class MqttSink : IAsyncDisposable
         return _client.PublishAsync(_topic, payload, Settings.Qos, Settings.Retained, cancellationToken);
     }
 
-    /// <summary>Whether <see cref="PublishManyAsync"/> hands a batch to the client in one call: without shaping options
-    /// (one payload is one message) and without the disk cache.</summary>
-    public bool PublishesBatches => _shaper is null && _cache is null;
+    /// <summary>Whether <see cref="PublishManyAsync(ReadOnlyMemory{ReadOnlyMemory{byte}}, Action{int, string}?, CancellationToken)"/>
+    /// hands a batch to the client in one call: without the disk cache and, with shaping options, without
+    /// <c>batchSize</c>/<c>lingerInterval</c> (which gather results into messages of their own).</summary>
+    public bool PublishesBatches => _cache is null && _batcher is null;
+
+    /// <summary>Publishes many payloads as one batch; see <see cref="PublishManyAsync(ReadOnlyMemory{ReadOnlyMemory{byte}}, Action{int, string}?, CancellationToken)"/>.
+    /// With shaping options, an input that cannot be shaped makes the task fail with <see cref="MqttSinkException"/>
+    /// (<see cref="SinkErrorKind.InvalidMessage"/>) after the rest of the batch ended; pass a callback to learn which.</summary>
+    public ValueTask PublishManyAsync(ReadOnlyMemory<ReadOnlyMemory<byte>> payloads, CancellationToken cancellationToken = default)
+        => PublishManyAsync(payloads, onRejected: null, cancellationToken);
 
     /// <summary>
     /// Publishes many payloads as one batch (see <see cref="MqttClient.PublishManyAsync(TopicName, ReadOnlyMemory{ReadOnlyMemory{byte}}, QualityOfService, bool, CancellationToken)"/>):
     /// one lock acquisition and one completion for the batch, in order and after every earlier call's messages. The
     /// task completes when every message reached its QoS's delivery point; <see cref="MqttPublishBatchException"/> says
     /// how many failed (except for the QoS 0 case the client's method names). Only where <see cref="PublishesBatches"/> holds; otherwise publish one by one.
+    /// With shaping options each payload is an input: each is shaped in turn (dynamic topics, <c>fields</c>,
+    /// <c>dataTemplate</c>, <c>sendSingle</c>, compression) and the messages they became, in input order, go to the
+    /// client as one batch whose messages carry their own topics (<see cref="MqttClient.PublishManyAsync(ReadOnlyMemory{MqttOutgoingMessage}, QualityOfService, bool, CancellationToken)"/>).
+    /// An input that cannot be shaped (not JSON, a topic that does not resolve) fails alone, as with
+    /// <see cref="PublishAsync(ReadOnlyMemory{byte}, CancellationToken)"/>: its messages that could be shaped still go,
+    /// it is counted in <see cref="Rejected"/>, and the rest of the batch goes on; empty results with <c>omitIfEmpty</c>
+    /// count in <see cref="Omitted"/>.
     /// </summary>
-    /// <param name="payloads">The payloads; <b>neither the array nor their memory may change until the task ends</b>.</param>
+    /// <param name="payloads">The payloads (inputs, with shaping options); <b>neither the array nor their memory may change until the task ends</b>.</param>
+    /// <param name="onRejected">With shaping options: called for each input that could not be shaped, with its index in
+    /// <paramref name="payloads"/> and the reason, synchronously, before this method returns; the task then reports only
+    /// the publishing. Null: the task fails with <see cref="SinkErrorKind.InvalidMessage"/> after the rest ended.</param>
     /// <param name="cancellationToken">Cancels what of the batch was not written yet (never sent); see
     /// <see cref="MqttPublishBatchCanceledException"/>.</param>
-    /// <exception cref="InvalidOperationException">The sink is not started, or already completing, or shapes messages or caches them.</exception>
-    /// <exception cref="ArgumentException">A payload is too large (nothing of the batch is accepted).</exception>
-    public ValueTask PublishManyAsync(ReadOnlyMemory<ReadOnlyMemory<byte>> payloads, CancellationToken cancellationToken = default)
+    /// <exception cref="InvalidOperationException">The sink is not started, or already completing, or caches messages or batches shaped results.</exception>
+    /// <exception cref="ArgumentException">A payload (a shaped one, with shaping options) is too large for one packet or
+    /// for the cloud broker the host names, or a topic is too long for MQTT 3.1: nothing of the batch is accepted.</exception>
+    public ValueTask PublishManyAsync(ReadOnlyMemory<ReadOnlyMemory<byte>> payloads, Action<int, string>? onRejected, CancellationToken cancellationToken = default)
     {
         if (Volatile.Read(ref _state) != Started) ThrowNotStarted();
-        if (!PublishesBatches) throw new InvalidOperationException("PublishManyAsync needs a sink without shaping options and without a cache; publish one by one");
+        if (!PublishesBatches) throw new InvalidOperationException("PublishManyAsync needs a sink without a cache and without batchSize/lingerInterval; publish one by one");
+        if (_shaper is not null) return PublishManyShaped(payloads, onRejected, cancellationToken);
         if (_cloudMaxPayload != int.MaxValue)
             foreach (var p in payloads.Span)
                 if (p.Length > _cloudMaxPayload) return ValueTask.FromException(CloudPayloadTooLarge(p.Length));

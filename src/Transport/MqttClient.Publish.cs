@@ -163,7 +163,7 @@ public sealed partial class MqttClient
             if (node.Value is PublishBatch batch)
             {
                 batch.Waiting = null;
-                batch.OnMembersEnded(batch.Payloads.Length - batch.Accepted, StateErrorLocked());
+                batch.OnMembersEnded(batch.Count - batch.Accepted, StateErrorLocked());
                 continue;
             }
             var w = (AdmissionWaiter)node.Value;

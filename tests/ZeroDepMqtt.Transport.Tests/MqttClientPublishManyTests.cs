@@ -20,7 +20,7 @@ public sealed class MqttClientPublishManyTests : IDisposable
     private static int Number(WirePublish p) => int.Parse(Encoding.ASCII.GetString(p.Payload));
 
     /// <summary>Answers like a broker (PUBACK; PUBREC, then PUBCOMP for PUBREL) until <paramref name="count"/> PUBLISH packets arrived and every QoS 2 flow ended.</summary>
-    private static async Task<List<WirePublish>> AckPublishesAsync(ScriptedConnection peer, int count)
+    internal static async Task<List<WirePublish>> AckPublishesAsync(ScriptedConnection peer, int count)
     {
         var seen = new List<WirePublish>(count);
         int releasesDue = 0;

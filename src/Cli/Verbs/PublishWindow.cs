@@ -17,13 +17,22 @@ internal sealed class PublishWindow(MqttSink sink, int capacity, Action<long, st
     private readonly bool _oneMessagePerLine = !sink.Settings.ShapesMessages;
     private long _enqueued;
 
-    // Batched mode (a sink that publishes batches): lines of one input block go to the sink as one PublishManyAsync of
-    // up to BatchSize, one completion per batch. The lines held by outstanding batches, oldest first, and each batch's
-    // task and line count; a batch's payload array is reused once its task ended.
+    // Batched mode (a sink that publishes batches, shaped or not): lines of one input block go to the sink as one
+    // PublishManyAsync of up to BatchSize, one completion per batch. The lines held by outstanding batches, oldest
+    // first, and each batch's task, line count and lines rejected by shaping; a batch's payload array is reused once
+    // its task ended.
     internal const int BatchSize = 512;
     private readonly bool _batched = sink.PublishesBatches;
     private readonly Queue<(InputLine Line, long Number)> _batchLines = new();
-    private readonly Queue<(ValueTask Publish, ReadOnlyMemory<byte>[] Payloads, int Count, long FirstOrdinal)> _batches = new();
+    // FirstOrdinal: the ordinal of the batch's first message among those handed to the client (of its first line when
+    // one line is one message); Messages: how many it handed over (shaped), Rejected: its lines that could not be shaped.
+    private readonly Queue<(ValueTask Publish, ReadOnlyMemory<byte>[] Payloads, int Count, long FirstOrdinal, int Messages, int Rejected)> _batches = new();
+
+    // Shaped batches: the line numbers of the batch being gathered, for the sink's rejection callback, which runs
+    // within the PublishManyAsync call (so one array serves every batch).
+    private long[]? _currentNumbers;
+    private int _rejectedInCall;
+    private Action<int, string>? _onBatchRejected;
     private readonly Stack<ReadOnlyMemory<byte>[]> _freeArrays = new();
     private ReadOnlyMemory<byte>[]? _current;
     private int _currentCount;
@@ -60,6 +69,7 @@ internal sealed class PublishWindow(MqttSink sink, int capacity, Action<long, st
             if (_batchLines.Count >= capacity) return AddToBatchWhenOldestDoneAsync(line, number);
         }
         _current ??= _freeArrays.TryPop(out var free) ? free : new ReadOnlyMemory<byte>[BatchSize];
+        if (!_oneMessagePerLine) (_currentNumbers ??= new long[BatchSize])[_currentCount] = number;
         _current[_currentCount++] = line.Memory;
         _batchLines.Enqueue((line, number));
         Added++;
@@ -80,19 +90,25 @@ internal sealed class PublishWindow(MqttSink sink, int capacity, Action<long, st
         if (_currentCount == 0) return true;
         var payloads = _current!;
         int count = _currentCount;
-        long first = _enqueued;
+        long first = _oneMessagePerLine ? _enqueued : sink.ShapedBatchMessages;
         _current = null;
         _currentCount = 0;
         _enqueued += count;
         ValueTask publish;
+        bool refusedWhole = false;
         try
         {
             // No token, as for single lines: a cancelled await would leave the client reading lines we had returned.
-            publish = sink.PublishManyAsync(payloads.AsMemory(0, count), CancellationToken.None);
+            // Shaped: a line that cannot be shaped fails alone, named by its number, as in per-line mode.
+            _rejectedInCall = 0;
+            publish = _oneMessagePerLine
+                ? sink.PublishManyAsync(payloads.AsMemory(0, count), CancellationToken.None)
+                : sink.PublishManyAsync(payloads.AsMemory(0, count), _onBatchRejected ??= OnBatchLineRejected, CancellationToken.None);
         }
         catch (Exception e)
         {
             publish = ValueTask.FromException(e);
+            refusedWhole = true;   // thrown before any line was shaped or handed to the client
         }
         Exception? failedAtOnce = null;
         if (publish.IsCompleted && !publish.IsCompletedSuccessfully)
@@ -102,8 +118,17 @@ internal sealed class PublishWindow(MqttSink sink, int capacity, Action<long, st
             if (failedAtOnce is not null) publish = ValueTask.FromException(failedAtOnce);
         }
         // Queued even when it failed at once: batches end in order, and this one's lines are counted then.
-        _batches.Enqueue((publish, payloads, count, first));
+        int messages = _oneMessagePerLine || refusedWhole ? count : (int)(sink.ShapedBatchMessages - first);
+        _batches.Enqueue((publish, payloads, count, first, messages, _rejectedInCall));
         return failedAtOnce is null || !RefusedWhileClosing(failedAtOnce is ZeroDepMqtt.Transport.MqttPublishBatchException b ? b.InnerException ?? b : failedAtOnce);
+    }
+
+    // The sink could not shape the line at this index of the batch being handed over: it fails alone.
+    private void OnBatchLineRejected(int index, string reason)
+    {
+        _rejectedInCall++;
+        Rejected++;
+        onRejected?.Invoke(_currentNumbers![index], reason);
     }
 
     private bool TryCompleteOldestBatch()
@@ -126,7 +151,7 @@ internal sealed class PublishWindow(MqttSink sink, int capacity, Action<long, st
     // (NoError: it succeeded), or null to read the outcome from its completed task.
     private void EndOldestBatch(Exception? error)
     {
-        var (publish, payloads, count, first) = _batches.Dequeue();
+        var (publish, payloads, count, first, messages, rejected) = _batches.Dequeue();
         if (error is null)
         {
             try { publish.GetAwaiter().GetResult(); } catch (Exception e) { error = e; }
@@ -136,9 +161,12 @@ internal sealed class PublishWindow(MqttSink sink, int capacity, Action<long, st
             var cause = error is ZeroDepMqtt.Transport.MqttPublishBatchException b ? b.InnerException ?? b : error;
             if (RefusedWhileClosing(cause))
             {
-                // As for single lines: the lines the client never accepted are unread input, the accepted ones stay counted.
-                long accepted = Math.Clamp(sink.Sent - first, 0, count);
-                Added -= count - accepted;
+                // As for single lines: the lines the client never accepted are unread input, the accepted ones stay
+                // counted (the client accepts in order, so they are the batch's first). Shaped, a rejected line stays
+                // counted too (with Rejected); exact when each line is one message (with sendSingle arrays a line's
+                // unaccepted messages count as lines, never more than the batch's shaped lines).
+                long accepted = Math.Clamp(sink.Sent - first, 0, messages);
+                Added -= Math.Min(messages - accepted, count - rejected);
             }
             else
             {

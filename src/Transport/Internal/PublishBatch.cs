@@ -27,28 +27,36 @@ internal sealed class PublishBatch : IValueTaskSource
 
     public bool IsCompleted => Volatile.Read(ref _completed) != 0;
 
-    // The call's arguments, kept while members wait for queue room.
+    // The call's arguments, kept while members wait for queue room: one topic and its payloads, or messages that
+    // each carry their own topic (then Payloads is empty).
     public TopicName Topic { get; private set; }
     public ReadOnlyMemory<ReadOnlyMemory<byte>> Payloads { get; private set; }
+    public ReadOnlyMemory<MqttOutgoingMessage> Messages { get; private set; }
+
+    /// <summary>Messages in the batch.</summary>
+    public int Count { get; private set; }
     public QualityOfService QoS { get; private set; }
     public bool Retain { get; private set; }
 
-    /// <summary>Members handed to the session so far: a prefix of <see cref="Payloads"/>.</summary>
+    /// <summary>Members handed to the session so far: a prefix of the batch.</summary>
     public int Accepted { get; set; }
 
     /// <summary>This batch's place among the publishes waiting for queue room, while it waits.</summary>
     public LinkedListNode<object>? Waiting { get; set; }
 
-    public void Start(PublishBatchPool pool, TopicName topic, ReadOnlyMemory<ReadOnlyMemory<byte>> payloads, QualityOfService qos, bool retain, int alreadyDone)
+    public void Start(PublishBatchPool pool, TopicName topic, ReadOnlyMemory<ReadOnlyMemory<byte>> payloads,
+        ReadOnlyMemory<MqttOutgoingMessage> messages, QualityOfService qos, bool retain, int alreadyDone)
     {
+        Count = payloads.Length + messages.Length;   // one of them is empty
         _pool = pool;
         _owners = 2;
         _completed = 0;
-        _remaining = payloads.Length - alreadyDone;
+        _remaining = Count - alreadyDone;
         _failed = 0;
         _firstFailure = null;
         Topic = topic;
         Payloads = payloads;
+        Messages = messages;
         QoS = qos;
         Retain = retain;
         Accepted = alreadyDone;
@@ -81,7 +89,7 @@ internal sealed class PublishBatch : IValueTaskSource
         _remaining -= count;
         if (_remaining > 0) return;
         if (_firstFailure is null) Complete(null);
-        else Complete(new MqttPublishBatchException(Payloads.Length, _failed, _firstFailure));
+        else Complete(new MqttPublishBatchException(Count, _failed, _firstFailure));
         ReleaseFromSession();
     }
 
@@ -89,7 +97,7 @@ internal sealed class PublishBatch : IValueTaskSource
     public void OnCancelled(int sent, CancellationToken token)
     {
         if (IsCompleted) return;
-        Complete(new MqttPublishBatchCanceledException(Payloads.Length, sent, token));
+        Complete(new MqttPublishBatchCanceledException(Count, sent, token));
         ReleaseFromSession();
     }
 
@@ -97,6 +105,7 @@ internal sealed class PublishBatch : IValueTaskSource
     {
         if (Interlocked.Exchange(ref _completed, 1) != 0) return;
         Payloads = default;   // the caller's memory is free from here on: never keep it past the end
+        Messages = default;
         if (error is null) _core.SetResult(true);
         else _core.SetException(error);
     }
@@ -137,11 +146,12 @@ internal sealed class PublishBatchPool(int max, Action<PublishBatch, Cancellatio
     private readonly System.Collections.Concurrent.ConcurrentQueue<PublishBatch> _items = new();
     private int _count;
 
-    public PublishBatch Rent(TopicName topic, ReadOnlyMemory<ReadOnlyMemory<byte>> payloads, QualityOfService qos, bool retain, int alreadyDone)
+    public PublishBatch Rent(TopicName topic, ReadOnlyMemory<ReadOnlyMemory<byte>> payloads, ReadOnlyMemory<MqttOutgoingMessage> messages,
+        QualityOfService qos, bool retain, int alreadyDone)
     {
         if (_items.TryDequeue(out var item)) Interlocked.Decrement(ref _count);
         else item = new PublishBatch();
-        item.Start(this, topic, payloads, qos, retain, alreadyDone);
+        item.Start(this, topic, payloads, messages, qos, retain, alreadyDone);
         return item;
     }
 

@@ -54,7 +54,7 @@ public sealed class MqttSinkTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Batches_arrive_in_order_between_single_publishes_and_a_shaping_sink_refuses_them()
+    public async Task Batches_arrive_in_order_between_single_publishes_and_a_batching_shaped_sink_refuses_them()
     {
         await using var broker = await MosquittoBroker.StartAsync();
         await output.OnFailureAsync(broker, async () =>
@@ -76,7 +76,8 @@ public sealed class MqttSinkTests(ITestOutputHelper output)
             var received = await sub.WaitForAsync(1000, TimeSpan.FromSeconds(20));
             Assert.Equal(payloads.Select(p => p.ToArray()), received.Select(m => m.Payload));
 
-            await using var shaping = new MqttSink(Settings(broker, """ "topic": "sink/batches", "fields": ["t"]"""));
+            // batchSize gathers shaped results into messages of its own: no client batch there.
+            await using var shaping = new MqttSink(Settings(broker, """ "topic": "sink/batches", "fields": ["t"], "batchSize": 2"""));
             await shaping.StartAsync();
             Assert.False(shaping.PublishesBatches);
             Assert.Throws<InvalidOperationException>(() => { _ = shaping.PublishManyAsync(payloads.AsMemory(0, 1)); });
