@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Xunit.Abstractions;
+using ZeroDepMqtt.Sink.Cache;
 using ZeroDepMqtt.Sink.Tests.Cli;
 using ZeroDepMqtt.TestSupport;
 
@@ -263,10 +264,15 @@ public sealed class CachedPublishTests(PlainMosquittoFixture fixture, TestFiles 
             string down = Config($"kill-down-{name}.json", UnusedPort(), topic, qos, cache, client, extra);
             await using var sub = await MosquittoSub.StartAsync(Broker, topic, qos: 2);
             var random = new Random(qos * 7919 + Environment.ProcessId);
+            var recorded = new long[kills];
             for (int run = 0; run < kills; run++)
             {
                 int lines = random.Next(2_000, 30_000);
+                long before = LastSequence(cache, alterQueue);
                 await RunAndKillAsync(run % 2 == 0 ? up : down, cache, run, lines, TimeSpan.FromMilliseconds(random.Next(0, 1500)));
+                // Every record the run left in the log (each message it accepted, and any written but not yet synced
+                // when it was killed) is a message the later runs must deliver.
+                recorded[run] = LastSequence(cache, alterQueue) - before;
             }
             // A hang guard, not a speed bound: 20 kills leave up to about 300,000 messages, and QoS 2 through Mosquitto
             // on a loaded 2-core machine drains a few thousand a second (one run took over the former 1 minute).
@@ -291,6 +297,9 @@ public sealed class CachedPublishTests(PlainMosquittoFixture fixture, TestFiles 
             }
             foreach (var (r, numbers) in perRun)
                 Assert.True(numbers.SequenceEqual(Enumerable.Range(0, numbers.Count)), $"run {r}: not a gap-free prefix in order (got {numbers.Count}, first break at {FirstBreak(numbers)})");
+            for (int r = 0; r < kills; r++)
+                Assert.True(perRun.GetValueOrDefault(r)?.Count == recorded[r], $"run {r}: {recorded[r]} messages recorded in the cache, {perRun.GetValueOrDefault(r)?.Count ?? 0} delivered");
+            output.WriteLine($"recorded per run (the lower bound of accepted): {string.Join(", ", recorded)}; total {recorded.Sum()}");
             output.WriteLine($"qos {qos}{(alterQueue ? " resendAlterQueue" : "")}: {kills} kills, {seen.Count} distinct delivered, {duplicates} duplicate(s), per run: {string.Join(", ", perRun.OrderBy(p => p.Key).Select(p => $"{p.Key}:{p.Value.Count}"))}");
             Assert.NotEmpty(perRun);
             // QoS 2 is exactly once across the kills: the cache records each message's packet id (its sequence
@@ -364,6 +373,14 @@ public sealed class CachedPublishTests(PlainMosquittoFixture fixture, TestFiles 
         process.Kill(); // SIGKILL
         await process.WaitForExitAsync();
         output.WriteLine($"run {run}: killed {afterFirstRecord.TotalMilliseconds:0} ms after its first record, {lines} lines written");
+    }
+
+    // The log's last sequence number, as the next run recovers it (a torn last record cut off); 0 before the first run.
+    private static long LastSequence(string dir, bool perRecord)
+    {
+        if (!Directory.Exists(dir)) return 0;
+        using var log = CacheLog.Open(new FileCacheStorage(dir), out _, perRecord: perRecord);
+        return log.LastSequence;
     }
 
     private static long CacheBytes(string dir)
