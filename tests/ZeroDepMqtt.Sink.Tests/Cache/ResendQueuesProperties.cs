@@ -15,6 +15,21 @@ namespace ZeroDepMqtt.Sink.Tests.Cache;
 /// </summary>
 public class ResendQueuesProperties
 {
+    /// <summary>Appends a message, live or cached (as accepted while the connection is lost); returns its sequence number.</summary>
+    internal static long Append(CacheLog log, CachedRanges ranges, ISet<long> cachedSet, bool cached)
+    {
+        long seq = log.Append(CacheLogModel.PayloadFor(log.LastSequence + 1, 10));
+        log.Sync();
+        if (cached)
+        {
+            // As DiskCache does: a new range forgets the delivered ones first.
+            if (!ranges.Contains(seq - 1)) ranges.PruneThrough(log.AcknowledgedThrough);
+            ranges.Add(seq);
+            cachedSet.Add(seq);
+        }
+        return seq;
+    }
+
     [Property(MaxTest = 300)]
     public void Priority_holds_at_every_step_and_nothing_is_sent_twice_or_lost(PositiveInt cachedCount, byte[] steps, int priorityPick)
     {
@@ -67,16 +82,7 @@ public class ResendQueuesProperties
             switch (step % 4)
             {
                 case 0 or 1:
-                    long seq = log.Append(CacheLogModel.PayloadFor(log.LastSequence + 1, 10));
-                    log.Sync();
-                    unsent.Add(seq);
-                    if (step % 4 == 1)
-                    {
-                        // As DiskCache does: a new range forgets the delivered ones first.
-                        if (!ranges.Contains(seq - 1)) ranges.PruneThrough(log.AcknowledgedThrough);
-                        ranges.Add(seq);
-                        cachedSet.Add(seq);
-                    }
+                    unsent.Add(Append(log, ranges, cachedSet, cached: step % 4 == 1));
                     break;
                 case 2:
                     Send();
@@ -168,15 +174,7 @@ public class ResendQueuesIdProperties
             switch (step % 4)
             {
                 case 0 or 1:
-                    long seq = log.Append(CacheLogModel.PayloadFor(log.LastSequence + 1, 10));
-                    log.Sync();
-                    unsent.Add(seq);
-                    if (step % 4 == 1)
-                    {
-                        if (!ranges.Contains(seq - 1)) ranges.PruneThrough(log.AcknowledgedThrough);
-                        ranges.Add(seq);
-                        cachedSet.Add(seq);
-                    }
+                    unsent.Add(ResendQueuesProperties.Append(log, ranges, cachedSet, cached: step % 4 == 1));
                     break;
                 case 2:
                     Send();
