@@ -421,7 +421,7 @@ internal sealed partial class DiskCache
     {
         // At QoS 2 the client does not wait for queue room (PublishExactlyOnceAsync): keep what is outstanding within it.
         int capacity = qos == QualityOfService.ExactlyOnce ? Math.Max(1, Math.Min(_settings.MemoryMessages, client.Options.MaxQueuedMessages - 2)) : _settings.MemoryMessages;
-        // Unbounded, with the bound kept by ForwardingRoomAsync: a bounded channel allocates a waiter each time its
+        // Unbounded, with the bound kept by ForwardingRoom: a bounded channel allocates a waiter each time its
         // writer blocks, which with acknowledgements as the limit is once per message.
         _payloads = ArrayPool<byte>.Create(maxArrayLength: 64 * 1024, maxArraysPerBucket: Math.Min(capacity, 16_384) + 16);
         var window = Channel.CreateUnbounded<InFlight>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
