@@ -37,6 +37,7 @@ internal sealed class CacheLog : IDisposable
     private readonly List<(long From, long To)> _ranges = [];
     private readonly List<long> _unwrittenAcks = [];
     private readonly HashSet<long> _received = [];
+    private readonly List<long> _sent = [];       // per record: pending QoS 2 messages handed to the client, in that order
     private bool _checkpointWanted, _checkpointWritten;
 
     private CacheLog(ICacheStorage storage, long segmentBytes, bool perRecord)
@@ -91,6 +92,7 @@ internal sealed class CacheLog : IDisposable
         names.Sort((a, b) => a.First.CompareTo(b.First));
         var messageSeqs = new List<long>();
         var received = new HashSet<long>();
+        var sent = new List<long>();
         var rawRanges = new List<(long From, long To)>();
         long lastSeq = 0, watermark = 0;
         byte[] data = [];
@@ -117,6 +119,7 @@ internal sealed class CacheLog : IDisposable
                         if (segment.Messages++ == 0) segment.FirstMessage = seq;
                     }
                     else if (type == CacheRecordType.Received) received.Add(seq);
+                    else if (type == CacheRecordType.Sent) sent.Add(seq);
                     else if (type == CacheRecordType.AcknowledgedRange) rawRanges.Add((seq, CacheRecord.RangeEnd(span[offset..])));
                     else watermark = Math.Max(watermark, seq);
                     offset += size;
@@ -147,9 +150,14 @@ internal sealed class CacheLog : IDisposable
         if (rawRanges.Count > 0) RecoverRanges(rawRanges, messageSeqs, firstPending, lastSeq, recovery);
         received.RemoveWhere(seq => IsAcknowledged(seq) || messageSeqs.BinarySearch(seq) < 0);
         RecoveredReceived = received;
+        // In the order they were handed out (a checkpoint repeats older ones: the first record counts).
+        var sentSeen = new HashSet<long>();
+        sent.RemoveAll(seq => !sentSeen.Add(seq) || IsAcknowledged(seq) || messageSeqs.BinarySearch(seq) < 0);
+        RecoveredSent = sent;
         if (_perRecord)
         {
             _received.UnionWith(received);
+            _sent.AddRange(sent);
             // Records in older segments may be all that holds some of this state: none of them is deleted before
             // the newest segment holds it too (a checkpoint, written by the next Flush).
             _checkpointWanted = _segments.Count > 1;
@@ -264,6 +272,21 @@ internal sealed class CacheLog : IDisposable
     /// <summary>Pending messages whose PUBREC an earlier run recorded (<see cref="AppendReceived"/>).</summary>
     public IReadOnlySet<long> RecoveredReceived { get; private set; } = new HashSet<long>();
 
+    /// <summary>Pending messages an earlier run handed to the client at QoS 2 (<see cref="AppendSent"/>), in that order;
+    /// some may also be in <see cref="RecoveredReceived"/>.</summary>
+    public IReadOnlyList<long> RecoveredSent { get; private set; } = [];
+
+    /// <summary>Records that QoS 2 message <paramref name="sequence"/> is handed to the client (a log opened with
+    /// per-record acknowledgement; in memory until <see cref="Flush"/>): its PUBLISH must wait for that flush (and
+    /// its sync, per the caller's policy).</summary>
+    public void AppendSent(long sequence)
+    {
+        ThrowIfBroken();
+        if (!_perRecord) throw new InvalidOperationException("the log was opened for in-order acknowledgement");
+        AppendRecord(CacheRecordType.Sent, sequence, default);
+        if (!IsAcknowledged(sequence)) _sent.Add(sequence);
+    }
+
     /// <summary>Records that the broker answered message <paramref name="sequence"/> with PUBREC (in memory until
     /// <see cref="Flush"/>, durable after its sync).</summary>
     public void AppendReceived(long sequence)
@@ -302,7 +325,7 @@ internal sealed class CacheLog : IDisposable
         _acknowledged = sequence;
         Pending--;
         if (_ranges.Count > 0) AdvanceWatermark();
-        if (_perRecord) _received.Remove(sequence);
+        if (_perRecord) { _received.Remove(sequence); _sent.Remove(sequence); }
     }
 
     /// <summary>Records that committed message <paramref name="sequence"/> was delivered, in any order (a log opened
@@ -314,6 +337,7 @@ internal sealed class CacheLog : IDisposable
         if (IsAcknowledged(sequence)) return;
         Pending--;
         _received.Remove(sequence);
+        if (_sent.Count > 0) _sent.Remove(sequence);
         for (int i = _segments.Count - 1; i >= 0; i--)
         {
             var s = _segments[i];
@@ -343,7 +367,7 @@ internal sealed class CacheLog : IDisposable
         _acknowledged = seq;
         Pending--;
         if (_ranges.Count > 0) AdvanceWatermark();
-        if (_perRecord) _received.Remove(seq);
+        if (_perRecord) { _received.Remove(seq); _sent.Remove(seq); }
         return true;
     }
 
@@ -418,12 +442,14 @@ internal sealed class CacheLog : IDisposable
     }
 
     // The whole acknowledgement state, into the newest segment: the watermark, the ranges beyond it, the PUBRECs of
-    // pending messages. Older segments (and the records they hold) may then be deleted once it is durable.
+    // pending messages, the QoS 2 hand-outs (in order). Older segments (and the records they hold) may then be deleted
+    // once it is durable.
     private void AppendCheckpoint()
     {
         if (_acknowledged > 0) AppendRecord(CacheRecordType.Acknowledged, _acknowledged, default);
         foreach (var (from, to) in _ranges) AppendRange(from, to);
         foreach (long seq in _received) AppendRecord(CacheRecordType.Received, seq, default);
+        foreach (long seq in _sent) AppendRecord(CacheRecordType.Sent, seq, default);
     }
 
     /// <summary>The acknowledgement watermark written by the last <see cref="Flush"/> (durable after its sync).</summary>

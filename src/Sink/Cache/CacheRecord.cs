@@ -20,6 +20,13 @@ internal enum CacheRecordType : byte
     /// inclusive) were acknowledged, out of log order: written only by a log opened with per-record
     /// acknowledgement (format version 3). Version 1 and 2 programs read one as damage.</summary>
     AcknowledgedRange = 4,
+
+    /// <summary>The QoS 2 message with this sequence number was handed to the client (no payload): its PUBLISH may
+    /// have reached the broker, which then holds the flow, and its quota, until PUBREL. A restarted process re-sends
+    /// such a message (DUP, same id) before any other, so that no flow stays held while newer ones exceed the quota.
+    /// Written only by a log opened with per-record acknowledgement (resendAlterQueue), before the PUBLISH goes.
+    /// Version 1 and 2 programs, and version 3 ones before this record, read one as damage.</summary>
+    Sent = 5,
 }
 
 /// <summary>
@@ -70,7 +77,7 @@ internal static class CacheRecord
         crc = ~Crc32C.Append(crc, data.Slice(HeaderSize, (int)body));
         if (crc != BinaryPrimitives.ReadUInt32LittleEndian(data[4..])) return Parse.Invalid;
         type = (CacheRecordType)data[HeaderSize];
-        if (type is not (CacheRecordType.Message or CacheRecordType.Acknowledged or CacheRecordType.Received or CacheRecordType.AcknowledgedRange)) return Parse.Invalid;
+        if (type is not (CacheRecordType.Message or CacheRecordType.Acknowledged or CacheRecordType.Received or CacheRecordType.AcknowledgedRange or CacheRecordType.Sent)) return Parse.Invalid;
         sequence = BinaryPrimitives.ReadInt64LittleEndian(data[(HeaderSize + 1)..]);
         if (sequence <= 0) return Parse.Invalid;
         if (type == CacheRecordType.AcknowledgedRange)

@@ -44,37 +44,58 @@ internal sealed partial class DiskCache
     {
         _exactlyOnce = client;
         client.ExactlyOnceReceived += OnExactlyOnceReceived;
-        var toRestore = new List<(long Sequence, byte[] Buffer, int Length)>();
+        var toRestore = new List<(long Sequence, byte[] Buffer, int Length, bool Received)>();
         bool resume;
         lock (_gate)
         {
+            // First the messages whose PUBREC was recorded (PUBREL goes again), then those handed out without one
+            // (resendAlterQueue: the PUBLISH goes again, DUP, in the order they were handed out). Within one
+            // connection PUBRECs come in PUBLISH order, so the first set precedes the second in each queue's order.
             var received = _log.RecoveredReceived;
-            if (received.Count > 0)
+            var sent = _log.RecoveredSent;
+            var wanted = new HashSet<long>(received);
+            wanted.UnionWith(sent);
+            var payloads = new Dictionary<long, (byte[] Buffer, int Length)>();
+            if (wanted.Count > 0)
             {
                 var reader = _log.OpenReader();
-                long last = received.Max();
-                while (toRestore.Count < received.Count && reader.TryNext(out long seq, out var payload) && seq <= last)
-                {
-                    if (!received.Contains(seq)) continue;
-                    var (buffer, length) = ResendPayload(payload);
-                    toRestore.Add((seq, buffer, length));
-                }
+                long last = wanted.Max();
+                while (payloads.Count < wanted.Count && reader.TryNext(out long seq, out var payload) && seq <= last)
+                    if (wanted.Contains(seq)) payloads[seq] = ResendPayload(payload);
             }
+            foreach (long seq in received.Order())
+                if (payloads.TryGetValue(seq, out var p)) toRestore.Add((seq, p.Buffer, p.Length, true));
+            foreach (long seq in sent)
+                if (!received.Contains(seq) && payloads.Remove(seq, out var p)) toRestore.Add((seq, p.Buffer, p.Length, false));
             resume = _log.Pending > 0;
         }
         // Outside the lock: the client takes its own, and it calls into this cache under it (OnExactlyOnceReceived).
-        foreach (var (seq, buffer, length) in toRestore)
+        foreach (var (seq, buffer, length, wasReceived) in toRestore)
         {
             ushort id = PacketIdOf(seq);
-            var completion = client.RestoreExactlyOnce(resendTopic ?? topic, buffer.AsMemory(0, length), retain, id, received: true);
+            var completion = client.RestoreExactlyOnce(resendTopic ?? topic, buffer.AsMemory(0, length), retain, id, received: wasReceived);
             lock (_gate)
             {
                 _idToSequence[id] = seq;
-                _restored[seq] = new InFlight(seq, completion, buffer, id);
+                if (!_settings.AlterQueue)
+                {
+                    _restored[seq] = new InFlight(seq, completion, buffer, id);
+                    continue;
+                }
+                // Counted against the forwarder's window until it ends (ForwardingRoom): the client sends every
+                // restored one at once.
+                var task = completion.AsTask();
+                _restored[seq] = new InFlight(seq, new ValueTask(task), buffer, id);
+                _restoredOpen++;
+                _ = task.ContinueWith(_ => { lock (_gate) { _restoredOpen--; SignalForwardingRoomLocked(); } },
+                    CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
             }
         }
         return resume;
     }
+
+    // Restored QoS 2 flows not yet ended (resendAlterQueue only); under _gate.
+    private int _restoredOpen;
 
     // A re-sent message's payload in a pooled buffer, with resendIndicatorField set when configured.
     private (byte[] Buffer, int Length) ResendPayload(ReadOnlySpan<byte> payload)

@@ -310,12 +310,13 @@ internal sealed partial class DiskCache
         long records;
         lock (_gate)
         {
-            bool data = _log.LastSequence > _log.Written || _releases.Count > 0
+            bool data = _log.LastSequence > _log.Written || _releases.Count > 0 || _sentWanted
                 || (_ackDurableWanted && _log.AcknowledgedThrough > _ackDurable);
             bool syncDue = _settings.Sync == CacheSyncMode.Interval && TimeProvider.System.GetElapsedTime(lastSync) >= _settings.SyncInterval;
             if (!data && !_log.HasUnflushed && !force && !syncDue) return;
             released = _committed;
             _committed = NewSignal();
+            _sentWanted = false;
             records = _log.LastSequence - _log.Written;
             TakeReleasesLocked();
             try
@@ -421,6 +422,11 @@ internal sealed partial class DiskCache
     {
         // At QoS 2 the client does not wait for queue room (PublishExactlyOnceAsync): keep what is outstanding within it.
         int capacity = qos == QualityOfService.ExactlyOnce ? Math.Max(1, Math.Min(_settings.MemoryMessages, client.Options.MaxQueuedMessages - 2)) : _settings.MemoryMessages;
+        // QoS 2 over two queues: each message handed out is recorded first (see SentCommittedAsync), and no more are out at
+        // once, restored ones included, than the client's QoS 2 window: what a restarted process re-sends first then
+        // fits in the broker's quota.
+        bool recordSent = qos == QualityOfService.ExactlyOnce && _settings.AlterQueue;
+        if (recordSent) capacity = Math.Max(1, Math.Min(capacity, client.Options.MaxInFlightQoS2));
         // Unbounded, with the bound kept by ForwardingRoom: a bounded channel allocates a waiter each time its
         // writer blocks, which with acknowledgements as the limit is once per message.
         _payloads = ArrayPool<byte>.Create(maxArrayLength: 64 * 1024, maxArraysPerBucket: Math.Min(capacity, 16_384) + 16);
@@ -435,11 +441,18 @@ internal sealed partial class DiskCache
         }
         // QoS 2 over two queues: a message whose packet id is not free yet lets the other queue go (see CanTakeExactlyOnceLocked).
         Func<long, bool>? canTake = qos == QualityOfService.ExactlyOnce && queues is not null ? CanTakeExactlyOnceLocked : null;
+        var staged = recordSent ? new List<Staged>() : null;
+        Task? sentCommit = null;    // the group commit that writes the staged messages' Sent records
         try
         {
             while (!_stopForwarding.IsCancellationRequested)
             {
-                if (ForwardingRoom(capacity) is { } room) { await room.WaitAsync(_stopForwarding.Token).ConfigureAwait(false); continue; }
+                if (ForwardingRoom(capacity) is { } room)
+                {
+                    if (staged is { Count: > 0 }) { await SendStagedAsync(staged).ConfigureAwait(false); continue; }
+                    await room.WaitAsync(_stopForwarding.Token).ConfigureAwait(false);
+                    continue;
+                }
                 long seq;
                 byte[] buffer;
                 int length;
@@ -473,27 +486,24 @@ internal sealed partial class DiskCache
                         length = payload.Length;
                         buffer = _payloads.Rent(Math.Max(1, length));
                         payload.CopyTo(buffer);
+                        if (staged is not null)
+                        {
+                            if (!_restored.ContainsKey(seq)) { _log.AppendSent(seq); _sentWanted = true; sentCommit = _committed.Task; }
+                            _forwarding++;
+                            staged.Add(new Staged(seq, buffer, length, resent));
+                        }
                     }
                 }
+                if (staged is not null && seq != 0) continue;
+                if (staged is { Count: > 0 }) { await SendStagedAsync(staged).ConfigureAwait(false); continue; }
                 if (seq == 0)
                 {
                     if (blocked && WakeForDurableWatermark()) Wake();
                     await readable.WaitAsync(_stopForwarding.Token).ConfigureAwait(false);
                     continue;
                 }
-                if (resent && _settings.ResendInterval > TimeSpan.Zero) await Task.Delay(_settings.ResendInterval, _stopForwarding.Token).ConfigureAwait(false);
-                if (resent && _settings.ResendIndicatorField is { } field && ResendMarker.TryMark(buffer.AsSpan(0, length), field, out int marked) is { } markedBuffer)
-                {
-                    _payloads.Return(buffer);
-                    buffer = markedBuffer;
-                    length = marked;
-                }
-                var sendTopic = resent && resendTopic is { } alternate ? alternate : topic;
-                var item = qos == QualityOfService.ExactlyOnce
-                    ? await PublishExactlyOnceAsync(client, seq, sendTopic, buffer, length, retain, duplicate: seq <= _recoveredThrough).ConfigureAwait(false)
-                    : new InFlight(seq, client.PublishAsync(sendTopic, buffer.AsMemory(0, length), qos, retain), buffer);
                 lock (_gate) _forwarding++;
-                window.Writer.TryWrite(item);
+                await SendAsync(new Staged(seq, buffer, length, resent)).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (_stopForwarding.IsCancellationRequested)
@@ -506,6 +516,72 @@ internal sealed partial class DiskCache
         }
         window.Writer.TryComplete();
         await acker.ConfigureAwait(false);
+
+        // One message handed to the client (counted in _forwarding already) and into the acknowledging window.
+        async ValueTask SendAsync(Staged m)
+        {
+            var (seq, buffer, length) = (m.Sequence, m.Buffer, m.Length);
+            if (m.Resent && _settings.ResendInterval > TimeSpan.Zero) await Task.Delay(_settings.ResendInterval, _stopForwarding.Token).ConfigureAwait(false);
+            if (m.Resent && _settings.ResendIndicatorField is { } field && ResendMarker.TryMark(buffer.AsSpan(0, length), field, out int marked) is { } markedBuffer)
+            {
+                _payloads.Return(buffer);
+                buffer = markedBuffer;
+                length = marked;
+            }
+            var sendTopic = m.Resent && resendTopic is { } alternate ? alternate : topic;
+            var item = qos == QualityOfService.ExactlyOnce
+                ? await PublishExactlyOnceAsync(client, seq, sendTopic, buffer, length, retain, duplicate: seq <= _recoveredThrough).ConfigureAwait(false)
+                : new InFlight(seq, client.PublishAsync(sendTopic, buffer.AsMemory(0, length), qos, retain), buffer);
+            window.Writer.TryWrite(item);
+        }
+
+        // The staged messages' Sent records are in the log (durable per the sync policy): now their PUBLISHes may go.
+        async ValueTask SendStagedAsync(List<Staged> batch)
+        {
+            if (sentCommit is { } commit) await SentCommittedAsync(batch, commit).ConfigureAwait(false);
+            sentCommit = null;
+            foreach (var m in batch) await SendAsync(m).ConfigureAwait(false);
+            batch.Clear();
+        }
+    }
+
+    /// <summary>A message taken from the log and not yet handed to the client.</summary>
+    private readonly record struct Staged(long Sequence, byte[] Buffer, int Length, bool Resent);
+
+    // Sent records appended since the last group commit began: the next one must sync them even with nothing else.
+    private bool _sentWanted;
+
+    /// <summary>
+    /// Waits until the group commit that holds the staged messages' Sent records is done (written, and fsync'ed with
+    /// cacheSync always). A commit that failed to write lost them (nothing of a failed flush is in the log): they are
+    /// appended again and the wait repeats (after a pause: the disk may be full); an fsync failure stops the cache.
+    /// </summary>
+    private async ValueTask SentCommittedAsync(List<Staged> batch, Task commit)
+    {
+        while (true)
+        {
+            Wake();
+            try
+            {
+                await commit.WaitAsync(_stopForwarding.Token).ConfigureAwait(false);
+                return;
+            }
+            catch (MqttSinkException e)
+            {
+                lock (_gate)
+                {
+                    if (_writeFault is not null) throw new IOException(e.Message, e);
+                }
+            }
+            await Task.Delay(TimeSpan.FromSeconds(1), _stopForwarding.Token).ConfigureAwait(false);
+            lock (_gate)
+            {
+                foreach (var m in batch)
+                    if (!_restored.ContainsKey(m.Sequence) && !_log.IsAcknowledged(m.Sequence)) _log.AppendSent(m.Sequence);
+                _sentWanted = true;
+                commit = _committed.Task;
+            }
+        }
     }
 
     // Messages handed to the client and not yet ended; the forwarder waits at `capacity` until half of them ended, so
@@ -517,7 +593,7 @@ internal sealed partial class DiskCache
     {
         lock (_gate)
         {
-            if (_forwarding < capacity) return null;
+            if (_forwarding + _restoredOpen < capacity) return null;
             _forwardingLow = capacity / 2;
             return (_forwardingRoom ??= NewSignal()).Task;
         }
@@ -526,7 +602,12 @@ internal sealed partial class DiskCache
     private void ForwardingEndedLocked()
     {
         _forwarding--;
-        if (_forwardingRoom is { } room && _forwarding <= _forwardingLow) { _forwardingRoom = null; room.TrySetResult(); }
+        SignalForwardingRoomLocked();
+    }
+
+    private void SignalForwardingRoomLocked()
+    {
+        if (_forwardingRoom is { } room && _forwarding + _restoredOpen <= _forwardingLow) { _forwardingRoom = null; room.TrySetResult(); }
     }
 
     // Publishes complete in order on one connection, so awaiting the oldest costs nothing and keeps the

@@ -14,7 +14,6 @@ public sealed class CacheOptionsTests(TestFiles files) : IClassFixture<TestFiles
     [InlineData(", \"resendPriority\": -1", "resendPriority: -1 (live data first) needs resendAlterQueue: true")]
     [InlineData(", \"resendPriority\": 2, \"resendAlterQueue\": true", "resendPriority: 2 is out of range; expected -1 (live data first), 0 (equal priority) or 1 (cached data first)")]
     [InlineData(", \"resendPriority\": \"-1\"", "resendPriority: \"-1\" is a string")]
-    [InlineData(", \"resendAlterQueue\": true, \"qos\": 2", "resendAlterQueue: true is not supported with qos 2 yet")]
     [InlineData(", \"resendAlterQueue\": \"true\"", "resendAlterQueue:")]
     [InlineData(", \"resendDestination\": \"a/#\"", "resendDestination:")]
     [InlineData(", \"cacheSync\": \"sometimes\"", "cacheSync: \"sometimes\" is not a sync mode; expected \"always\", \"interval\" or \"none\"")]
