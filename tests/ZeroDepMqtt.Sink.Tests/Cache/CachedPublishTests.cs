@@ -297,6 +297,13 @@ public sealed class CachedPublishTests(PlainMosquittoFixture fixture, TestFiles 
                 if (!perRun.TryGetValue(r, out var list)) perRun[r] = list = [];
                 list.Add(n);
             }
+            if (qos == 2)
+            {
+                // Over its QoS 2 quota Mosquitto answers PUBREC rc151 and drops the message; MQTT 3.1.1's PUBREC cannot
+                // carry the code, so the client sees success. Its log is the only witness.
+                int refused = Broker.ReadLog().Split('\n').Count(l => l.Contains($"PUBREC to {client} (", StringComparison.Ordinal) && l.Contains("rc151", StringComparison.Ordinal));
+                Assert.True(refused == 0, $"the broker refused {refused} QoS 2 message(s) of {client} over its quota (PUBREC rc151 in its log): lost");
+            }
             output.WriteLine($"recorded per run: {string.Join(", ", recorded)}; delivered per run: {string.Join(", ", perRun.OrderBy(p => p.Key).Select(p => $"{p.Key}:{p.Value.Count}"))}");
             foreach (var (r, numbers) in perRun)
                 Assert.True(numbers.SequenceEqual(Enumerable.Range(0, numbers.Count)), $"run {r}: not a gap-free prefix in order (got {numbers.Count}, first break at {FirstBreak(numbers)}: {string.Join(",", numbers.Skip(Math.Max(0, FirstBreak(numbers) - 3)).Take(12))})");
