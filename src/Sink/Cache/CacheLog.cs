@@ -337,7 +337,7 @@ internal sealed class CacheLog : IDisposable
         if (IsAcknowledged(sequence)) return;
         Pending--;
         _received.Remove(sequence);
-        if (_sent.Count > 0) _sent.Remove(sequence);
+        _sent.Remove(sequence);
         for (int i = _segments.Count - 1; i >= 0; i--)
         {
             var s = _segments[i];

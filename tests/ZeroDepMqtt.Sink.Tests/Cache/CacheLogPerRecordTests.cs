@@ -15,12 +15,6 @@ public sealed class CacheLogPerRecordTests
         return back;
     }
 
-    private static void AppendSynced(CacheLog log, int count)
-    {
-        for (int i = 0; i < count; i++) log.Append(CacheLogModel.PayloadFor(log.LastSequence + 1, 20));
-        log.Sync();
-    }
-
     /// <summary>A range recorded in a segment that is deleted later (all its messages delivered) still holds for
     /// a message in an older segment that stays: the new segment's checkpoint carries it.</summary>
     [Fact]
@@ -29,12 +23,12 @@ public sealed class CacheLogPerRecordTests
         var disk = new SimulatedDisk();
         using (var log = Open(disk))
         {
-            AppendSynced(log, 6);                 // segment 1: messages 1-6
+            CacheLogModel.AppendSynced(log, 6);                 // segment 1: messages 1-6
             log.AcknowledgeOne(2);
-            AppendSynced(log, 6);                 // segment 2: messages 7-12 and the range [2, 2]
+            CacheLogModel.AppendSynced(log, 6);                 // segment 2: messages 7-12 and the range [2, 2]
             for (long s = 7; s <= 12; s++) log.AcknowledgeOne(s);
-            AppendSynced(log, 1);                 // segment 3 (with its checkpoint); segment 2 is deleted
-            AppendSynced(log, 1);                 // the deletion reaches the directory
+            CacheLogModel.AppendSynced(log, 1);                 // segment 3 (with its checkpoint); segment 2 is deleted
+            CacheLogModel.AppendSynced(log, 1);                 // the deletion reaches the directory
             Assert.Equal(2, log.SegmentCount);
         }
         disk.Crash();
@@ -50,12 +44,12 @@ public sealed class CacheLogPerRecordTests
         var disk = new SimulatedDisk();
         using (var log = Open(disk))
         {
-            AppendSynced(log, 6);
+            CacheLogModel.AppendSynced(log, 6);
             log.AppendReceived(3);
-            AppendSynced(log, 6);
+            CacheLogModel.AppendSynced(log, 6);
             for (long s = 7; s <= 12; s++) log.AcknowledgeOne(s);
-            AppendSynced(log, 1);
-            AppendSynced(log, 1);
+            CacheLogModel.AppendSynced(log, 1);
+            CacheLogModel.AppendSynced(log, 1);
         }
         disk.Crash();
         using var again = Open(disk);
@@ -70,11 +64,11 @@ public sealed class CacheLogPerRecordTests
     {
         var disk = new SimulatedDisk();
         using var log = Open(disk);
-        AppendSynced(log, 6);                     // the backlog
+        CacheLogModel.AppendSynced(log, 6);                     // the backlog
         for (int round = 0; round < 50; round++)
         {
             long first = log.LastSequence + 1;
-            AppendSynced(log, 6);
+            CacheLogModel.AppendSynced(log, 6);
             for (long s = first; s <= log.LastSequence; s++) log.AcknowledgeOne(s);
         }
         log.Sync();
@@ -96,7 +90,7 @@ public sealed class CacheLogPerRecordTests
         var disk = new SimulatedDisk();
         using (var log = Open(disk))
         {
-            AppendSynced(log, 10);
+            CacheLogModel.AppendSynced(log, 10);
             foreach (long s in new long[] { 2, 5, 6, 10 }) log.AcknowledgeOne(s);
             log.Sync();
         }
@@ -118,7 +112,7 @@ public sealed class CacheLogPerRecordTests
         var disk = new SimulatedDisk();
         using (var log = Open(disk))
         {
-            AppendSynced(log, 3);
+            CacheLogModel.AppendSynced(log, 3);
             log.AcknowledgeOne(3);
             log.AcknowledgeOne(1);
             log.AcknowledgeOne(2);

@@ -57,6 +57,13 @@ internal sealed class CacheLogModel(int seed, long segmentBytes = 512)
         return p;
     }
 
+    /// <summary>Appends <paramref name="count"/> messages of 20 bytes and syncs them.</summary>
+    public static void AppendSynced(CacheLog log, int count)
+    {
+        for (int i = 0; i < count; i++) log.Append(PayloadFor(log.LastSequence + 1, 20));
+        log.Sync();
+    }
+
     public void Run(CacheOp[] script)
     {
         var log = Reopen(firstOpen: true);

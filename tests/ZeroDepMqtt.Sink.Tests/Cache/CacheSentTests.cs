@@ -17,19 +17,13 @@ public sealed class CacheSentTests
         return CacheLog.Open(disk, out recovery, segmentBytes, perRecord: true);
     }
 
-    private static void AppendSynced(CacheLog log, int count)
-    {
-        for (int i = 0; i < count; i++) log.Append(CacheLogModel.PayloadFor(log.LastSequence + 1, 20));
-        log.Sync();
-    }
-
     [Fact]
     public void Synced_hand_outs_come_back_in_hand_out_order_without_the_delivered_ones_and_without_damage()
     {
         var disk = new SimulatedDisk();
         using (var log = Open(disk))
         {
-            AppendSynced(log, 8);
+            CacheLogModel.AppendSynced(log, 8);
             // Two queues: the live message 7 goes before the cached 2 and 3.
             foreach (long s in new long[] { 7, 2, 3, 8, 5 }) log.AppendSent(s);
             log.AppendReceived(7);
@@ -54,13 +48,13 @@ public sealed class CacheSentTests
         var disk = new SimulatedDisk();
         using (var log = Open(disk, segmentBytes: 200))
         {
-            AppendSynced(log, 6);                 // segment 1: messages 1-6
+            CacheLogModel.AppendSynced(log, 6);                 // segment 1: messages 1-6
             log.AppendSent(4);
             log.AppendSent(1);
-            AppendSynced(log, 6);                 // segment 2: messages 7-12 and the hand-outs
+            CacheLogModel.AppendSynced(log, 6);                 // segment 2: messages 7-12 and the hand-outs
             for (long s = 7; s <= 12; s++) log.AcknowledgeOne(s);
-            AppendSynced(log, 1);                 // segment 3 (with its checkpoint); segment 2 is deleted
-            AppendSynced(log, 1);                 // the deletion reaches the directory
+            CacheLogModel.AppendSynced(log, 1);                 // segment 3 (with its checkpoint); segment 2 is deleted
+            CacheLogModel.AppendSynced(log, 1);                 // the deletion reaches the directory
             Assert.Equal(2, log.SegmentCount);
         }
         using var again = Reopen(disk, out var recovery, segmentBytes: 200);
@@ -78,7 +72,7 @@ public sealed class CacheSentTests
             var disk = new SimulatedDisk(seed);
             using (var log = Open(disk))
             {
-                AppendSynced(log, 5);
+                CacheLogModel.AppendSynced(log, 5);
                 log.AppendSent(2);
                 log.Sync();
                 log.AppendSent(3);
