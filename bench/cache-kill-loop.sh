@@ -4,6 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 kills="${1:-20}"
-ZDMQTT_CACHE_KILLS="$kills" dotnet test tests/ZeroDepMqtt.Sink.Tests -c Release \
-  --filter "FullyQualifiedName~CachedPublishTests.Killed_runs" --logger "console;verbosity=detailed" \
-  | grep -E "qos [12]( resendAlterQueue)?:|run [0-9]+:|Passed|Failed"
+log="${TMPDIR:-/tmp}/zdmqtt-cache-kill-loop-$$.log"
+rc=0
+ZDMQTT_CACHE_KILLS="$kills" ZDMQTT_KEEP_BROKER_FILES=1 dotnet test tests/ZeroDepMqtt.Sink.Tests -c Release \
+  --filter "FullyQualifiedName~CachedPublishTests.Killed_runs" --logger "console;verbosity=detailed" >"$log" 2>&1 || rc=$?
+# The summary lines, and for a failure its message (the assertion names the run and the missing numbers).
+grep -E "qos [12]( resendAlterQueue)?:|run [0-9]+:|Passed|Failed|Error Message|Assert|Exception" "$log" | awk '!seen[$0]++'
+echo "full log: $log (broker logs kept in /tmp/zdmqtt-mosquitto-*)"
+exit "$rc"
