@@ -128,7 +128,9 @@ public sealed class PublishTruthTests(PlainMosquittoFixture fixture, TestFiles f
 
             Assert.True(run.Code == 1, run.ToString());
             Assert.Contains("at QoS 0: 7 written, 0 not written", run.Err);
-            Assert.Contains("5 of the written message(s) went out on a connection that then dropped", run.Err);
+            // The two later lines may reach the old socket before the client reads the broker's close: 5 to 7.
+            var dropped = System.Text.RegularExpressions.Regex.Match(run.Err, @"(\d+) of the written message\(s\) went out on a connection that then dropped");
+            Assert.True(dropped.Success && int.Parse(dropped.Groups[1].Value) is >= 5 and <= 7, run.ToString());
             Assert.DoesNotContain("delivered", run.Err);
         });
     }
