@@ -37,11 +37,9 @@ internal sealed class ResendQueues(CacheLog.LogReader cached, CacheLog.LogReader
     private bool TryQueue(bool liveQueue, Func<long, bool>? canTake, out bool refused, out long sequence, out ReadOnlySpan<byte> payload)
     {
         refused = false;
-        var reader = liveQueue ? live : cached;
-        var mark = reader.Mark();
         if (!(liveQueue ? TryLive(out sequence, out payload) : TryCached(out sequence, out payload))) return false;
         if (canTake is null || canTake(sequence)) return true;
-        reader.Rewind(mark);
+        (liveQueue ? live : cached).Unread();
         refused = true;
         sequence = 0;
         payload = default;

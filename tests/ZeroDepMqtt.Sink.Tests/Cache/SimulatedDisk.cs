@@ -20,6 +20,9 @@ internal sealed class SimulatedDisk(int seed = 1) : ICacheStorage
     /// <summary>fsyncs of files and of the directory.</summary>
     public int Syncs { get; private set; }
 
+    /// <summary>Bytes returned by reads of every file: how much a reader walked.</summary>
+    public long BytesRead { get; private set; }
+
     private long Used => _live.Values.Sum(n => (long)n.Current.Count);
 
     public IReadOnlyList<string> List() => [.. _live.Keys];
@@ -96,6 +99,7 @@ internal sealed class SimulatedDisk(int seed = 1) : ICacheStorage
         {
             int n = (int)Math.Max(0, Math.Min(buffer.Length, node.Current.Count - offset));
             for (int i = 0; i < n; i++) buffer[i] = node.Current[(int)offset + i];
+            disk.BytesRead += n;
             return n;
         }
 
