@@ -11,9 +11,10 @@ internal enum BrokerKind { Mosquitto, Null }
 /// Issue 12's disk cache on a `zdmqtt publish` row: <see cref="Live"/> publishes with <c>enableCache</c> and
 /// <c>cacheSync: always</c> (every line fsync'ed before it is accepted, group commit); <see cref="Drain"/> first spools
 /// the lines into a cache with the broker unreachable (not timed), then times the run that sends them
-/// (<c>--input /dev/null</c>).
+/// (<c>--input /dev/null</c>); <see cref="DrainTwoQueues"/> the same with <c>resendAlterQueue</c> and
+/// <c>resendPriority</c> -1 (per-record acknowledgement, and at QoS 2 a Sent record per message before it goes).
 /// </summary>
-internal enum CacheRun { None, Live, Drain }
+internal enum CacheRun { None, Live, Drain, DrainTwoQueues }
 
 /// <summary>One line of the table: a publisher, its mode, a QoS and payload size, and how many messages a run sends.</summary>
 internal sealed record Row(Publisher Publisher, QualityOfService QoS, int Size, int Window, int Count, string Label, BrokerKind Broker = BrokerKind.Mosquitto, bool Shaped = false, CacheRun Cache = CacheRun.None)
@@ -117,6 +118,7 @@ internal sealed record Row(Publisher Publisher, QualityOfService QoS, int Size, 
             {
                 rows.Add(new Row(Publisher.Zdmqtt, qos, size, 0, n, "zdmqtt cached", Cache: CacheRun.Live));
                 rows.Add(new Row(Publisher.Zdmqtt, qos, size, 0, n, "zdmqtt drain", Cache: CacheRun.Drain));
+                rows.Add(new Row(Publisher.Zdmqtt, qos, size, 0, n, "zdmqtt drain 2 queues", Cache: CacheRun.DrainTwoQueues));
             }
             rows.Add(new Row(Publisher.MqttNet, qos, size, 0, seq, "MQTTnet seq"));
             rows.Add(new Row(Publisher.MqttNet, qos, size, 256, n, "MQTTnet w256"));

@@ -72,13 +72,14 @@ internal sealed class Runner(MosquittoBroker? mosquitto, NullBroker? nullBroker,
         string shaping = row.Shaped ? $$""", "fields": ["device", "t", "h"]""" : "";
         string cacheDir = Path.Combine(workDir, $"cache-{_runs}");
         string cache = row.Cache == CacheRun.None ? "" : $$""", "enableCache": true, "cacheSync": "always", "cachePath": "{{cacheDir}}" """;
+        if (row.Cache == CacheRun.DrainTwoQueues) cache += """, "resendAlterQueue": true, "resendPriority": -1""";
         string Config(int brokerPort) => $$"""
             {"server": "tcp://127.0.0.1:{{brokerPort}}", "topic": "{{topic}}{{(row.Shaped ? "/{{.device}}" : "")}}", "qos": {{(int)row.QoS}},
              "protocolVersion": "3.1.1", "clientId": "bench-zdmqtt"{{shaping}}{{cache}}}
             """;
         try
         {
-            if (row.Cache == CacheRun.Drain)
+            if (row.Cache is CacheRun.Drain or CacheRun.DrainTwoQueues)
             {
                 // Spool: nothing listens on port 1, so every line goes into the cache and the run gives up (exit 3).
                 File.WriteAllText(config, Config(1));
