@@ -408,7 +408,7 @@ public sealed partial class MqttClient
             PumpLocked();   // CONNECT, alone until CONNACK (MQTT-3.1.0-1)
             RearmLocked(link);
         }
-        var readTask = ReadLoopAsync(reader, link, connection.Token);
+        var readTask = ReadLoopAsync(reader, socket, link, connection.Token);
         var sendTask = SendLoopAsync(output.Reader, stream, connection.Token);
 
         // A credential with an expiry: end the connection on our side, after what was encoded is written.

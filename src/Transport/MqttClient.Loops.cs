@@ -13,7 +13,7 @@ public sealed partial class MqttClient
     /// next publishes the window lets through) are encoded at once, and the pipe advances in finally. It never waits
     /// on the application: received messages go to <see cref="Messages"/> with TryWrite (dropped and counted when full).
     /// </summary>
-    private async Task<CloseOutcome> ReadLoopAsync(PipeReader reader, ConnectionLink link, CancellationToken ct)
+    private async Task<CloseOutcome> ReadLoopAsync(PipeReader reader, Socket socket, ConnectionLink link, CancellationToken ct)
     {
         await Task.Yield();
         var events = new List<SessionEvent>();
@@ -23,6 +23,7 @@ public sealed partial class MqttClient
             while (true)
             {
                 var result = await reader.ReadAsync(ct).ConfigureAwait(false);
+                Connections.TcpQuickAck.Request(socket);
                 var buffer = result.Buffer;
                 bool connected = false, sessionPresent = false;
                 ConnectReturnCode? refused = null;
