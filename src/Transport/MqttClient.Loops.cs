@@ -23,9 +23,8 @@ public sealed partial class MqttClient
             while (true)
             {
                 var result = await reader.ReadAsync(ct).ConfigureAwait(false);
-                Connections.TcpQuickAck.Request(socket);
                 var buffer = result.Buffer;
-                bool connected = false, sessionPresent = false;
+                bool connected = false, sessionPresent = false, nothingToSend = false;
                 ConnectReturnCode? refused = null;
                 try
                 {
@@ -54,6 +53,7 @@ public sealed partial class MqttClient
                         }
                         DispatchLocked(events);
                         PumpLocked();
+                        nothingToSend = _outputPending == 0;
                         // CONNACK and PINGRESP are the only events that bring the next deadline earlier.
                         if (_session.NextDeadline is { } next && (link.ArmedFor is not { } armed || next < armed)) RearmLocked(link);
                     }
@@ -62,6 +62,10 @@ public sealed partial class MqttClient
                 {
                     reader.AdvanceTo(buffer.Start, buffer.End);
                 }
+                // This read gave us nothing to write, so no data segment of ours will carry the ACK: have the kernel
+                // send it now (and the next ones at once) rather than up to 40 ms later (see TcpQuickAck). While
+                // publishes stream, ACKs ride on them and no extra ACK packets are asked for.
+                if (nothingToSend) Connections.TcpQuickAck.Request(socket);
 
                 if (connected)
                 {

@@ -7,8 +7,10 @@ namespace ZeroDepMqtt.Transport.Connections;
 /// that writes with Nagle's algorithm on (Mosquitto without <c>set_tcp_nodelay</c>) holds its next small packet (a
 /// PUBREC, a PUBCOMP) until its last one is acknowledged, and Linux delays that acknowledgement up to 40 ms when the
 /// client has nothing to send back: a client waiting for its acknowledgements then waits 40 ms a turn (measured: a
-/// resendAlterQueue QoS 2 drain through Mosquitto, 40–48 ms gaps before each read, 10 flows a turn). The kernel leaves
-/// quick-ack mode by itself, so it is asked again per read: one setsockopt per read, not per packet.
+/// resendAlterQueue QoS 2 drain through Mosquitto, 40–48 ms gaps before each read, 10 flows a turn). Setting it also
+/// sends an ACK the kernel was holding back. Asked for only after a read that left the client nothing to write (when
+/// publishes stream, ACKs ride on them, and asking after every read cost whole-process CPU at QoS 1 through
+/// Mosquitto); the kernel leaves quick-ack mode by itself, so it is asked again at each such read.
 /// </summary>
 internal static class TcpQuickAck
 {

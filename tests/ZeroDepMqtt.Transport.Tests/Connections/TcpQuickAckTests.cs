@@ -5,7 +5,7 @@ using ZeroDepMqtt.Transport.Connections;
 namespace ZeroDepMqtt.Transport.Tests.Connections;
 
 /// <summary>
-/// The read loop asks for quick acknowledgements after every read, so the request must never throw: not on a
+/// The read loop asks for quick acknowledgements after reads that leave it nothing to write, so the request must never throw: not on a
 /// connected socket, not on one the connection's close just disposed, not on a socket that is not TCP. (What it is
 /// for, no 40 ms stalls behind a Nagle broker, is shown by bench/Throughput's `zdmqtt drain 2 queues` rows, not by
 /// a timed test.)
