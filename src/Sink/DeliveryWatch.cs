@@ -21,7 +21,7 @@ internal sealed class DeliveryWatch : IDisposable
     private readonly object _gate = new();
     private readonly ITimer? _timer;
     private long _ackAtConnect, _connectedAt;
-    private long _quickCloses;
+    private long _quickCloses, _qos2LimitCloses;
     private long _ackAtPreviousLoss = -1, _ackAtLossBefore = -1;
     private long _connectionsLost;
     private long _lastAck, _lastProgress = Stopwatch.GetTimestamp();
@@ -51,6 +51,9 @@ internal sealed class DeliveryWatch : IDisposable
     /// the same client id taking the session over, which can make the broker drop messages it acknowledged.</summary>
     public long QuickBrokerCloses => Interlocked.Read(ref _quickCloses);
 
+    /// <summary>Connections whose end looked like the broker's QoS 2 limit (the client lowered its QoS 2 window).</summary>
+    public long QoS2LimitCloses => Interlocked.Read(ref _qos2LimitCloses);
+
     /// <summary>Connections that ended without our DISCONNECT.</summary>
     public long ConnectionsLost => Interlocked.Read(ref _connectionsLost);
 
@@ -78,6 +81,8 @@ internal sealed class DeliveryWatch : IDisposable
             if (_connectedAt != 0 && MqttClient.IsQuickClose(reason, Stopwatch.GetElapsedTime(_connectedAt)))
                 Interlocked.Increment(ref _quickCloses);
             _connectedAt = 0;
+            // Still a quick close above: a takeover at a high QoS 2 rate looks the same until the window is 1.
+            if (_client.LastCloseLookedLikeQoS2Limit) Interlocked.Increment(ref _qos2LimitCloses);
             if (_settings.Qos == QualityOfService.AtMostOnce) WrittenBeforeConnectionLoss += Math.Max(0, ack - _ackAtConnect);
             _ackAtConnect = ack;
             // Progress over the last two connections: a takeover alternates with a client that gets its messages

@@ -368,6 +368,8 @@ public sealed partial class MqttSink : IAsyncDisposable
             WrittenBeforeConnectionLoss = _watch.WrittenBeforeConnectionLoss,
             ConnectionsLost = _watch.ConnectionsLost,
             QuickBrokerCloses = _watch.QuickBrokerCloses,
+            QoS2LimitCloses = _watch.QoS2LimitCloses,
+            QoS2Window = _client.QoS2Window,
             StoppedBecause = _stopReason is null ? null : _stopKind,
         };
     }
@@ -429,6 +431,8 @@ public sealed partial class MqttSink : IAsyncDisposable
             ErrorKind = pending == 0 ? null : _cacheFault?.Kind,
             ConnectionsLost = _watch.ConnectionsLost,
             QuickBrokerCloses = _watch.QuickBrokerCloses,
+            QoS2LimitCloses = _watch.QoS2LimitCloses,
+            QoS2Window = _client.QoS2Window,
             StoppedBecause = _stopReason is null ? null : _stopKind,
         };
     }

@@ -34,6 +34,13 @@ public sealed record SinkCompletion(long Sent, long Acknowledged, long Unacknowl
     /// with any of these cannot claim that everything arrived.</summary>
     public long QuickBrokerCloses { get; init; }
 
+    /// <summary>Connections the broker closed on a QoS 2 PUBLISH while two or more QoS 2 flows were open, as a broker
+    /// does over its own QoS 2 limit; two in a row halve the client's QoS 2 window (<see cref="QoS2Window"/>).</summary>
+    public long QoS2LimitCloses { get; init; }
+
+    /// <summary>The client's QoS 2 window at the end: the configured one, or less after <see cref="QoS2LimitCloses"/>.</summary>
+    public int QoS2Window { get; init; }
+
     /// <summary>Connections that ended without the sink's DISCONNECT (the broker closed them, the network failed).</summary>
     public long ConnectionsLost { get; init; }
 

@@ -297,6 +297,12 @@ public sealed partial class MqttClient
 
     private CloseOutcome NoteTakeover(CloseOutcome outcome, ref int quickKicks)
     {
+        // A close the session read as the broker's QoS 2 limit lowers the window instead; it is no sign of a takeover.
+        // (The window reaches 1 within a few such closes, after which none looks like the limit, so a real takeover is
+        // still found, a few closes later.)
+        bool limit;
+        lock (_gate) limit = _session.LastCloseLookedLikeQoS2Limit;
+        if (limit && outcome.WasAccepted) return outcome;
         bool quick = outcome.WasAccepted && IsQuickClose(outcome.Reason, outcome.Lifetime);
         quickKicks = quick ? quickKicks + 1 : 0;
         if (quickKicks < 3) return outcome;
@@ -445,7 +451,8 @@ public sealed partial class MqttClient
         {
             // The reason first: requests failed by ConnectionLost carry it.
             RecordCloseLocked(outcome.Reason, outcome.Error);
-            _session.ConnectionLost();
+            // A close or reset by the broker may be its QoS 2 limit (the session judges; see ClientSession.QoS2Window).
+            _session.ConnectionLost(closedByBroker: outcome.Reason is MqttCloseReason.BrokerClosed or MqttCloseReason.NetworkError);
             DispatchSessionEventsLocked();
         }
         return outcome with { WasAccepted = link.Accepted, Lifetime = link.Accepted ? Now - link.AcceptedAt : TimeSpan.Zero };

@@ -102,6 +102,15 @@ public sealed partial class MqttClient : IAsyncDisposable
 
     internal long ResentCount { get { lock (_gate) return _session.ResentCount; } }
 
+    /// <summary>The most QoS 2 publishes in flight at once now: <see cref="MqttClientOptions.MaxInFlightQoS2"/>, or less
+    /// after the broker twice in a row closed the connection on a QoS 2 PUBLISH, as a broker does past its own limit
+    /// (see <see cref="ZeroDepMqtt.Protocol.Session.ClientSession.QoS2Window"/>). It does not grow back within this client.</summary>
+    public int QoS2Window { get { lock (_gate) return _session.QoS2Window; } }
+
+    /// <summary>Whether the last connection's end looked like the broker's QoS 2 limit (see <see cref="ZeroDepMqtt.Protocol.Session.ClientSession.LastCloseLookedLikeQoS2Limit"/>);
+    /// current within a <see cref="ConnectionLost"/> handler.</summary>
+    internal bool LastCloseLookedLikeQoS2Limit { get { lock (_gate) return _session.LastCloseLookedLikeQoS2Limit; } }
+
     /// <summary>Raised (on a thread-pool thread) when a connection ends, with its reason. Handlers must not block.</summary>
     public event Action<MqttCloseReason, Exception?>? ConnectionLost;
 

@@ -24,6 +24,7 @@ public sealed class MqttClientMetrics : IDisposable
         _reconnects = _meter.CreateCounter<long>("mqtt.client.reconnects", "{connection}", "Connections accepted after the first");
         _meter.CreateObservableGauge("mqtt.client.in_flight", () => client.InFlightCount, "{message}", "QoS 1/2 publishes awaiting acknowledgement");
         _meter.CreateObservableGauge("mqtt.client.queued", () => client.QueuedCount, "{message}", "Publishes waiting to be sent");
+        _meter.CreateObservableGauge("mqtt.client.qos2_window", () => client.QoS2Window, "{message}", "QoS 2 publishes allowed in flight at once (lowered when the broker closes over its limit)");
         _meter.CreateObservableCounter("mqtt.client.resent", () => client.ResentCount, "{packet}", "PUBLISH and PUBREL packets re-sent after a reconnect");
         _client = client;
     }

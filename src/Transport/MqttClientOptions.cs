@@ -65,7 +65,8 @@ public sealed record MqttClientOptions
     /// <summary>The most QoS 1/2 publishes awaiting acknowledgement at once. Default: 256 (see README, Benchmarks).</summary>
     public int MaxInFlight { get; init; } = 256;
 
-    /// <summary>The most QoS 2 publishes in flight at once. Default: 20, Mosquitto's default <c>max_inflight_messages</c>, which also caps incoming QoS 2 flows.</summary>
+    /// <summary>The most QoS 2 publishes in flight at once. Default: 20, Mosquitto's default <c>max_inflight_messages</c>, which also caps incoming QoS 2 flows.
+    /// A broker that closes the connection over its own limit lowers what the client uses (<see cref="MqttClient.QoS2Window"/>).</summary>
     public int MaxInFlightQoS2 { get; init; } = 20;
 
     /// <summary>The most publishes waiting to be sent (while disconnected or while the window is full). Default: 10,000.</summary>

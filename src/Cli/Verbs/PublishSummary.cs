@@ -35,6 +35,7 @@ internal sealed class PublishSummary(SinkSettings settings, SinkCompletion compl
             yield return Qos0
                 ? $"zdmqtt: {completion.Sent} message(s) written to {topic}, then a clean DISCONNECT (QoS 0 has no acknowledgement){Timing()}"
                 : $"zdmqtt: {completion.Sent} message(s) published to {topic}, all acknowledged ({(settings.Qos == QualityOfService.AtLeastOnce ? "PUBACK" : "PUBCOMP")}){Timing()}";
+            if (QoS2Limit() is { } lowered) yield return lowered;
             yield break;
         }
         if (inputError is not null) yield return $"zdmqtt: {inputError}";
@@ -46,6 +47,7 @@ internal sealed class PublishSummary(SinkSettings settings, SinkCompletion compl
         if (completion.WrittenBeforeConnectionLoss > 0)
             yield return $"zdmqtt: {completion.WrittenBeforeConnectionLoss} of the written message(s) went out on a connection that then dropped "
                 + $"({completion.ConnectionsLost} connection(s) lost): QoS 0 has no acknowledgement, so they may never have reached the broker";
+        if (QoS2Limit() is { } limit) yield return limit;
         if (completion.QuickBrokerCloses > 0 && completion.StoppedBecause is not (SinkErrorKind.ClientIdInUse or SinkErrorKind.NoProgress))
             yield return $"zdmqtt: {settings.Broker} closed the connection right after accepting it {completion.QuickBrokerCloses} time(s): "
                 + $"if another client uses the client id \"{settings.ClientId}\", the broker may have dropped messages it had acknowledged";
@@ -54,6 +56,11 @@ internal sealed class PublishSummary(SinkSettings settings, SinkCompletion compl
         if (completion.WrittenBeforeConnectionLoss == 0 && !completion.CleanDisconnect && completion.Reason is null)
             yield return "zdmqtt: the connection was lost before a clean DISCONNECT";
     }
+
+    private string? QoS2Limit() => completion.QoS2LimitCloses == 0 ? null
+        : $"zdmqtt: {settings.Broker} closed the connection {completion.QoS2LimitCloses} time(s) on a QoS 2 PUBLISH with QoS 2 messages "
+          + $"in flight, as a broker does over its own QoS 2 limit; the QoS 2 window is now {completion.QoS2Window}: run with "
+          + $"--qos2-window {completion.QoS2Window} (or raise the broker's limit, Mosquitto max_inflight_messages)";
 
     private string Timing()
     {

@@ -19,6 +19,7 @@ public sealed partial class ClientSession
         _disconnectRequested = false;
         _connectWrittenAt = now;
         _lastSent = now;
+        _qos2CompletedHere = 0;
         ResetPing();
     }
 
@@ -49,9 +50,16 @@ public sealed partial class ClientSession
     /// The connection is gone (closed, failed, or closed by the caller after a protocol error or timeout).
     /// In-flight publishes are kept for re-sending (MQTT-3.1.2-4); SUBSCRIBE/UNSUBSCRIBE already sent fail.
     /// </summary>
-    public void ConnectionLost()
+    public void ConnectionLost() => ConnectionLost(closedByBroker: false);
+
+    /// <summary>
+    /// As <see cref="ConnectionLost()"/>; <paramref name="closedByBroker"/> says the broker ended it (end of stream or
+    /// reset), not the caller: such a close may be the broker's QoS 2 limit, which lowers <see cref="QoS2Window"/>.
+    /// </summary>
+    public void ConnectionLost(bool closedByBroker)
     {
         if (State == SessionState.Disconnected) return;
+        JudgeQos2Window(closedByBroker);
         State = SessionState.Disconnected;
         _connectPending = false;
         ResetPing();

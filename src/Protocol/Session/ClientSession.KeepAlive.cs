@@ -34,7 +34,7 @@ public sealed partial class ClientSession
     /// connection that must be closed: no CONNACK or no PINGRESP in time. The ping timeout counts from when the PINGREQ
     /// fell due, not from when it was written, so a connection whose output is stuck (a broker that stopped reading)
     /// still ends within Keep Alive + ping timeout. After a non-<see cref="SessionTimeout.None"/> result the caller
-    /// closes the connection and calls <see cref="ConnectionLost"/>.
+    /// closes the connection and calls <see cref="ConnectionLost()"/>.
     /// </summary>
     public SessionTimeout Tick(TimeSpan now)
     {
@@ -69,8 +69,8 @@ public sealed partial class ClientSession
         State switch
         {
             SessionState.Connecting => _connectPending,
-            SessionState.Connected => HasControlOutgoing || _resendPending > 0
-                || _requestsToSend.Count > 0 || (_queue.Head is { } h && WindowHasRoom(h.QoS, startingBatch: true) && (h.FixedId == 0 || !IdInUse(h.FixedId))),
+            SessionState.Connected => HasControlOutgoing || ResendDue
+                || _requestsToSend.Count > 0 || (_resendPending == 0 && _queue.Head is { } h && WindowHasRoom(h.QoS, startingBatch: true) && (h.FixedId == 0 || !IdInUse(h.FixedId))),
             _ => false,
         };
 

@@ -15,7 +15,7 @@ public sealed partial class ClientSession
     /// </summary>
     /// <exception cref="MqttProtocolException">
     /// The packet is malformed, travels the wrong way (MQTT-2.2.1), or breaks the session's order (MQTT-3.2.0-1);
-    /// the caller must close the connection (MQTT-4.8.0-1) and then call <see cref="ConnectionLost"/>.
+    /// the caller must close the connection (MQTT-4.8.0-1) and then call <see cref="ConnectionLost()"/>.
     /// </exception>
     /// <exception cref="InvalidOperationException">No connection is up.</exception>
     public bool Receive(in MqttFrame frame, TimeSpan now, out Publish message)
@@ -122,6 +122,7 @@ public sealed partial class ClientSession
         {
             // The id stays reserved until PUBCOMP (MQTT-2.3.1-3); the PUBLISH is never sent again (MQTT-4.3.3-1).
             _awaitingAck.Remove(m);
+            ForgetQos2Published(m);
             m.Stage = OutgoingStage.AwaitingComp;
             _awaitingComp.Append(m);
             if (m.NeedsSend) { m.NeedsSend = false; _resendPending--; }
@@ -151,5 +152,6 @@ public sealed partial class ClientSession
         if (m.QoS != QualityOfService.ExactlyOnce || m.Stage != OutgoingStage.AwaitingComp)
             ThrowHelper.Protocol(MqttErrorReason.UnexpectedPacket, "PUBCOMP", $"packet id {id} has not been released with PUBREL", 2, "MQTT-4.3.3-1");
         Complete(m);
+        NoteQos2Completed();
     }
 }

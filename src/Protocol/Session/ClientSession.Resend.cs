@@ -34,6 +34,21 @@ public sealed partial class ClientSession
         }
     }
 
+    // Re-sends that may go now: any PUBREL, or the first marked PUBLISH unless it is a QoS 2 one the window holds back.
+    // Walks the lists only while re-sends are pending (after a reconnect), and those lists are at most a window long.
+    private bool ResendDue
+    {
+        get
+        {
+            if (_resendPending == 0) return false;
+            for (var m = _awaitingComp.Head; m is not null; m = m.Next)
+                if (m.NeedsSend) return true;
+            for (var m = _awaitingAck.Head; m is not null; m = m.Next)
+                if (m.NeedsSend) return m.QoS != QualityOfService.ExactlyOnce || Qos2PublishFits;
+            return false;
+        }
+    }
+
     private void MarkForSend(OutgoingMessage m)
     {
         if (m.NeedsSend) return;

@@ -87,21 +87,26 @@ public sealed partial class ClientSession
     private int WriteResends(IBufferWriter<byte> writer)
     {
         int n = 0;
-        for (var m = _awaitingComp.Head; m is not null; m = m.Next)
+        // PUBREL always goes: it ends a flow at the broker, so it never takes the broker over its QoS 2 limit.
+        for (var m = _awaitingComp.Head; m is not null && _resendPending > 0; m = m.Next)
         {
             if (!m.NeedsSend) continue;
             new PubRel(m.PacketId).WriteTo(writer);
             m.NeedsSend = false;
+            _resendPending--;
             n++;
         }
-        for (var m = _awaitingAck.Head; m is not null; m = m.Next)
+        for (var m = _awaitingAck.Head; m is not null && _resendPending > 0; m = m.Next)
         {
             if (!m.NeedsSend) continue;
+            // In order (MQTT-4.6.0-1): a QoS 2 PUBLISH the window has no room for holds back every later one, until PUBCOMPs.
+            if (m.QoS == QualityOfService.ExactlyOnce && !Qos2PublishFits) break;
             WritePublish(writer, m, dup: m.SentBefore);
+            if (m.QoS == QualityOfService.ExactlyOnce) NoteQos2Published(m);
             m.NeedsSend = false;
+            _resendPending--;
             n++;
         }
-        _resendPending = 0;
         ResentCount += n;
         return n;
     }
@@ -109,6 +114,8 @@ public sealed partial class ClientSession
     private int WriteNewPublishes(IBufferWriter<byte> writer)
     {
         int n = 0;
+        // New publishes only after every re-send (MQTT-4.6.0-1): a re-send the QoS 2 window holds back holds them too.
+        if (_resendPending > 0) return 0;
         while (_queue.Head is { } m)
         {
             // In order: a full window holds back what follows, QoS 0 included.
@@ -131,6 +138,7 @@ public sealed partial class ClientSession
             _awaitingAck.Append(m);
             // SentBefore only for a durable publish an earlier process may have sent (TryPublishDurable's resend).
             WritePublish(writer, m, dup: m.SentBefore);
+            if (m.QoS == QualityOfService.ExactlyOnce) NoteQos2Published(m);
         }
         return n;
     }
@@ -144,7 +152,7 @@ public sealed partial class ClientSession
     {
         if (qos == QualityOfService.AtMostOnce) return true;
         if (!Fits(_inFlight.Count, _options.MaxInFlight, startingBatch)) return false;
-        return qos != QualityOfService.ExactlyOnce || Fits(_qos2InFlight, _options.MaxInFlightQoS2, startingBatch);
+        return qos != QualityOfService.ExactlyOnce || Fits(_qos2InFlight, _qos2Window, startingBatch);
     }
 
     private static bool Fits(int inFlight, int window, bool startingBatch)

@@ -46,6 +46,7 @@ public sealed partial class ClientSession
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxQueuedMessages, 1, nameof(options.MaxQueuedMessages));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxQueuedBytes, 1, nameof(options.MaxQueuedBytes));
         _options = options;
+        _qos2Window = options.MaxInFlightQoS2;
         _connect = BuildConnect(options.UserName, options.Password);
         _ = _connect.EncodedLength; // validates the CONNECT now rather than at the first connection
     }
@@ -206,6 +207,7 @@ public sealed partial class ClientSession
         FailList(_awaitingComp);
         _inFlight.Clear();
         _qos2InFlight = 0;
+        _qos2PublishedHere = 0;
         _queuedBytes = 0;
         _resendPending = 0;
         FailRequests(includeUnsent: true);
@@ -226,6 +228,7 @@ public sealed partial class ClientSession
     private void End(OutgoingMessage m, SessionEventKind outcome)
     {
         m.Owner?.Remove(m);
+        ForgetQos2Published(m);
         if (m.PacketId != 0 && _inFlight.Remove(m.PacketId) && m.QoS == QualityOfService.ExactlyOnce) _qos2InFlight--;
         if (m.NeedsSend) { m.NeedsSend = false; _resendPending--; }
         _events.Enqueue(new SessionEvent(outcome, m.State));

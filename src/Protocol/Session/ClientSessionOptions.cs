@@ -32,8 +32,9 @@ public sealed record ClientSessionOptions
 
     /// <summary>
     /// The most QoS 2 publishes in flight at once, within <see cref="MaxInFlight"/>. Default: 20, because Mosquitto's
-    /// <c>max_inflight_messages</c> (default 20) also caps a client's incoming QoS 2 flows and a broker past it answers
-    /// "quota exceeded" and disconnects. Raise it to match the broker.
+    /// <c>max_inflight_messages</c> (default 20) also caps a client's incoming QoS 2 flows: Mosquitto 2.0.11 acknowledges
+    /// and drops what goes over, later versions close the connection. Raise it only with the broker's limit. A broker
+    /// that closes the connection over its limit lowers the window the session uses (<see cref="ClientSession.QoS2Window"/>).
     /// </summary>
     public int MaxInFlightQoS2 { get; init; } = 20;
 

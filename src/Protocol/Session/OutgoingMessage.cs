@@ -28,6 +28,7 @@ internal sealed class OutgoingMessage
     public ushort FixedId;      // the id the caller chose (TryPublishDurable, Restore); 0: the session picks one
     public bool Durable;        // the caller keeps its state durably: PUBREC waits for Release before PUBREL
     public bool ReleaseHeld;    // PUBREC arrived, PUBREL waits for the caller's Release
+    public bool PublishedHere;  // QoS 2 PUBLISH written on the current connection, no PUBREC yet (the QoS 2 window's count)
 
     public OutgoingMessage? Prev;
     public OutgoingMessage? Next;
@@ -39,7 +40,7 @@ internal sealed class OutgoingMessage
         Payload = default;
         State = null;
         PacketId = FixedId = 0;
-        Durable = ReleaseHeld = false;
+        Durable = ReleaseHeld = PublishedHere = false;
         Stage = OutgoingStage.Queued;
         SentBefore = NeedsSend = false;
         Prev = Next = null;

@@ -16,6 +16,26 @@ public sealed class MqttNetBroker(BrokerCredentials? credentials) : IBrokerUnder
     private MqttServer? _server;
     private int _port;
 
+    /// <summary>
+    /// A QoS 2 limit per client, as Mosquitto's <c>max_inflight_messages</c> after 2.0.11 (Debian 12 has 2.0.11, which
+    /// acknowledges and drops instead): a QoS 2 PUBLISH of a new id while the client has this many flows open (PUBLISH
+    /// taken, PUBREL not yet) is dropped unanswered and the connection closed. Null: MQTTnet's own behaviour, no limit.
+    /// </summary>
+    public int? QoS2Limit { get; init; }
+
+    /// <summary>Connections closed over <see cref="QoS2Limit"/>.</summary>
+    public int QoS2LimitCloses => Volatile.Read(ref _limitCloses);
+
+    /// <summary>Each application message the broker took, by its payload as text, and how many times.</summary>
+    public ConcurrentDictionary<string, int> Taken { get; } = new();
+
+    /// <summary>The payloads of <see cref="Taken"/> in the order the broker took them, repeats included.</summary>
+    public ConcurrentQueue<string> TakenInOrder { get; } = new();
+
+    private readonly ConcurrentDictionary<string, HashSet<ushort>> _openQos2 = new();
+    private readonly ConcurrentDictionary<string, bool> _closing = new();
+    private int _limitCloses;
+
     /// <inheritdoc/>
     public string Name => "MQTTnet.Server 5.2.0.1603";
 
@@ -45,6 +65,7 @@ public sealed class MqttNetBroker(BrokerCredentials? credentials) : IBrokerUnder
         var server = factory.CreateMqttServer(options);
         server.ValidatingConnectionAsync += e =>
         {
+            if (e.CleanSession == true) _openQos2.TryRemove(e.ClientId, out _);   // a clean session starts with no flows
             if (credentials is not null)
             {
                 bool ok = e.UserName == credentials.UserName && e.Password == credentials.Password;
@@ -54,13 +75,47 @@ public sealed class MqttNetBroker(BrokerCredentials? credentials) : IBrokerUnder
             }
             return Task.CompletedTask;
         };
-        server.ClientConnectedAsync += e => { Log($"connected {e.ClientId} ({e.ProtocolVersion})"); return Task.CompletedTask; };
+        if (QoS2Limit is int limit) server.InterceptingInboundPacketAsync += e => LimitQoS2(server, e, limit);
+        server.InterceptingPublishAsync += e =>
+        {
+            string payload = System.Text.EncodingExtensions.GetString(System.Text.Encoding.UTF8, e.ApplicationMessage.Payload);
+            Taken.AddOrUpdate(payload, 1, (_, n) => n + 1);
+            TakenInOrder.Enqueue(payload);
+            return Task.CompletedTask;
+        };
+        server.ClientConnectedAsync += e => { _closing.TryRemove(e.ClientId, out _); Log($"connected {e.ClientId} ({e.ProtocolVersion})"); return Task.CompletedTask; };
         server.ClientDisconnectedAsync += e => { Log($"disconnected {e.ClientId} ({e.DisconnectType})"); return Task.CompletedTask; };
         await server.StartAsync();
         _server = server;
         _port = options.DefaultEndpointOptions.Port;
         if (_port == 0 || !await LoopbackPorts.WaitUntilAcceptsAsync(_port, TimeSpan.FromSeconds(15), () => false, cancellationToken))
             throw new InvalidOperationException($"{Name} does not accept connections on port {_port}.\n{LogTail()}");
+    }
+
+    // The flows are the broker's session state: they stay across connections until PUBREL, as a kept session's would.
+    private Task LimitQoS2(MqttServer server, InterceptingPacketEventArgs e, int limit)
+    {
+        if (_closing.ContainsKey(e.ClientId)) { e.ProcessPacket = false; return Task.CompletedTask; }
+        var open = _openQos2.GetOrAdd(e.ClientId, _ => new HashSet<ushort>());
+        lock (open)
+        {
+            switch (e.Packet)
+            {
+                case MQTTnet.Packets.MqttPublishPacket { QualityOfServiceLevel: MqttQualityOfServiceLevel.ExactlyOnce } p:
+                    if (open.Contains(p.PacketIdentifier) || open.Count < limit) { open.Add(p.PacketIdentifier); break; }
+                    e.ProcessPacket = false;
+                    _closing[e.ClientId] = true;
+                    Interlocked.Increment(ref _limitCloses);
+                    Log($"{e.ClientId}: QoS 2 PUBLISH {p.PacketIdentifier} over the limit of {limit}: closing");
+                    // Not from inside the client's own receive loop, which the disconnect waits for.
+                    _ = Task.Run(() => server.DisconnectClientAsync(e.ClientId, new MqttServerClientDisconnectOptions()));
+                    break;
+                case MQTTnet.Packets.MqttPubRelPacket r:
+                    open.Remove(r.PacketIdentifier);
+                    break;
+            }
+        }
+        return Task.CompletedTask;
     }
 
     /// <inheritdoc/>

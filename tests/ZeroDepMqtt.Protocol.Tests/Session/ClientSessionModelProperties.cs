@@ -44,4 +44,15 @@ public class ClientSessionModelProperties
     [Trait("spec", "MQTT-3.1.2-4")]
     public void Every_accepted_publish_completes_exactly_once(Op[] script)
         => new SessionModel().Run(script);
+
+    /// <summary>
+    /// The same against a broker with its own QoS 2 limit (1 to 3 flows, under the window of 4) that closes the
+    /// connection on the PUBLISH over it: the client lowers its QoS 2 window within a few such closes, and the final
+    /// drain still completes every publish with the same guarantees (no lost packet in mid-connection here: TCP).
+    /// </summary>
+    [Property(Arbitrary = [typeof(SessionScripts)], MaxTest = 300, EndSize = 200)]
+    [Trait("spec", "MQTT-4.4.0-1")]
+    [Trait("spec", "MQTT-4.6.0-1")]
+    public void Every_accepted_publish_completes_under_a_broker_QoS2_limit(Op[] script, PositiveInt limit)
+        => new SessionModel(qos2Limit: 1 + limit.Get % 3).Run(script);
 }
