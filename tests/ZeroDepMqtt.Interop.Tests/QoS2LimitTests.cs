@@ -2,6 +2,7 @@ using Xunit.Abstractions;
 using ZeroDepMqtt.Interop.Tests.Brokers;
 using ZeroDepMqtt.Interop.Tests.Support;
 using ZeroDepMqtt.Protocol;
+using ZeroDepMqtt.Sink;
 using ZeroDepMqtt.Transport;
 
 namespace ZeroDepMqtt.Interop.Tests;
@@ -43,6 +44,34 @@ public sealed class QoS2LimitTests(ITestOutputHelper output)
             // In order (MQTT-4.6.0-1): each message first reached the broker after every earlier one.
             var firsts = broker.TakenInOrder.Distinct().ToList();
             Assert.Equal(Enumerable.Range(0, Count).Select(i => $"m{i:000}"), firsts);
+        });
+    }
+
+    /// <summary>
+    /// The sink against the same broker: the closes over the limit come right after CONNACK (the re-sends go over at
+    /// once), which is also how a takeover by another client with the same id looks. They must lower the window, not
+    /// stop the sink as "client id in use"; every message is acknowledged and the completion reports the lowered window.
+    /// </summary>
+    [Fact]
+    public async Task The_sink_is_not_stopped_as_a_takeover_and_reports_the_lowered_window()
+    {
+        await using var broker = new MqttNetBroker(credentials: null) { QoS2Limit = Limit };
+        await broker.StartAsync();
+        await output.OnFailureAsync(broker, async () =>
+        {
+            string config = $$"""{"server": "tcp://127.0.0.1:{{broker.Port}}", "topic": "interop/q2sink", "clientId": "{{InteropClients.NewClientId("q2sink")}}", "protocolVersion": "3.1.1", "qos": 2}""";
+            await using var sink = new MqttSink(MqttSinkConfig.Parse(config).GetSettingsOrThrow());
+            await sink.StartAsync();
+            var publishes = Enumerable.Range(0, Count).Select(i => sink.PublishAsync($"s{i:000}").AsTask()).ToArray();
+            using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60))) await Task.WhenAll(publishes).WaitAsync(timeout.Token);
+            var done = await sink.CompleteAsync();
+            output.WriteLine($"window {done.QoS2Window}, {done.QoS2LimitCloses} limit close(s), {done.QuickBrokerCloses} quick close(s), stopped: {done.StoppedBecause}");
+            Assert.True(done.AllAcknowledged, done.Reason);
+            Assert.Null(done.StoppedBecause);
+            Assert.Equal(Count, done.Acknowledged);
+            Assert.InRange(done.QoS2Window, 1, Limit);
+            Assert.InRange(done.QoS2LimitCloses, 2, 6);
+            for (int i = 0; i < Count; i++) Assert.True(broker.Taken.ContainsKey($"s{i:000}"), $"s{i:000} never reached the broker");
         });
     }
 }

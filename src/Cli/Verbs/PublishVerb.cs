@@ -55,7 +55,9 @@ public sealed class PublishVerb : IVerb
                                        for this long while messages are outstanding (default: 30)
           --qos2-window <n>            QoS 2 messages in flight at once (default: 20, Mosquitto's
                                        max_inflight_messages); never above the broker's own limit:
-                                       Mosquitto acknowledges and drops QoS 2 messages beyond it
+                                       Mosquitto acknowledges and drops QoS 2 messages beyond it;
+                                       a broker that closes the connection over its limit halves
+                                       it (after two closes in a row)
           -h, --help                   show this help
 
         Output: warnings, progress and a summary on stderr; nothing on stdout.

@@ -55,6 +55,7 @@ public class ClientSessionQoS2WindowTests
     }
 
     [Fact]
+    [Trait("spec", "MQTT-4.6.0-1")]
     public void Kept_session_re_sends_PUBREL_at_once_and_PUBLISH_within_the_window_in_order()
     {
         var b = Broker(window: 8);
