@@ -300,9 +300,7 @@ public sealed partial class MqttClient
         // A close the session read as the broker's QoS 2 limit lowers the window instead; it is no sign of a takeover.
         // (The window reaches 1 within a few such closes, after which none looks like the limit, so a real takeover is
         // still found, a few closes later.)
-        bool limit;
-        lock (_gate) limit = _session.LastCloseLookedLikeQoS2Limit;
-        if (limit && outcome.WasAccepted) return outcome;
+        if (outcome.WasAccepted && LastCloseLookedLikeQoS2Limit) return outcome;
         bool quick = outcome.WasAccepted && IsQuickClose(outcome.Reason, outcome.Lifetime);
         quickKicks = quick ? quickKicks + 1 : 0;
         if (quickKicks < 3) return outcome;

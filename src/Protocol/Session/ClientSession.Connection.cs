@@ -19,7 +19,6 @@ public sealed partial class ClientSession
         _disconnectRequested = false;
         _connectWrittenAt = now;
         _lastSent = now;
-        _qos2CompletedHere = 0;
         ResetPing();
     }
 
