@@ -21,7 +21,9 @@ internal sealed class PublishWindow(MqttSink sink, int capacity, Action<long, st
     // PublishManyAsync of up to BatchSize, one completion per batch. The lines held by outstanding batches, oldest
     // first, and each batch's task, line count and lines rejected by shaping; a batch's payload array is reused once
     // its task ended.
-    internal const int BatchSize = 512;
+    // 2,048: at QoS 0 the shaped producer is slower than the socket, so the sender goes idle after every batch and
+    // is woken for the next; at 512 those wake-ups (and the idle thread pool's spinning) cost more than the shaping.
+    internal const int BatchSize = 2048;
     private readonly bool _batched = sink.PublishesBatches;
     private readonly Queue<(InputLine Line, long Number)> _batchLines = new();
     // FirstOrdinal: the ordinal of the batch's first message among those handed to the client (of its first line when
@@ -43,6 +45,9 @@ internal sealed class PublishWindow(MqttSink sink, int capacity, Action<long, st
     /// <summary>Lines handed to <see cref="AddAsync"/>.</summary>
     public long Added { get; private set; }
 
+    /// <summary>Batches handed to the sink (batched mode).</summary>
+    internal long BatchesSent { get; private set; }
+
     /// <summary>Publishes that failed.</summary>
     public long Failed { get; private set; }
 
@@ -63,10 +68,17 @@ internal sealed class PublishWindow(MqttSink sink, int capacity, Action<long, st
     {
         if (_batchLines.Count >= capacity)
         {
-            // Full: the batch being gathered goes out first (its lines count), then the oldest batch must end.
-            if (!FlushBatch()) { line.Return(); return ValueTask.FromResult(false); }
-            while (_batchLines.Count >= capacity && TryCompleteOldestBatch()) { }
-            if (_batchLines.Count >= capacity) return AddToBatchWhenOldestDoneAsync(line, number);
+            // Full: free every batch that ended, not just enough for one line. Room then opens in whole batches and
+            // the next ones are full-sized again; freeing one at a time split a batch at every early flush (each input
+            // block's end), until the window held hundreds of small batches (one socket write and wake-up each).
+            while (TryCompleteOldestBatch()) { }
+            if (_batchLines.Count >= capacity)
+            {
+                // Still full: the batch being gathered goes out first (its lines count), then the oldest must end.
+                if (!FlushBatch()) { line.Return(); return ValueTask.FromResult(false); }
+                while (TryCompleteOldestBatch()) { }
+                if (_batchLines.Count >= capacity) return AddToBatchWhenOldestDoneAsync(line, number);
+            }
         }
         _current ??= _freeArrays.TryPop(out var free) ? free : new ReadOnlyMemory<byte>[BatchSize];
         if (!_oneMessagePerLine) (_currentNumbers ??= new long[BatchSize])[_currentCount] = number;
@@ -80,6 +92,7 @@ internal sealed class PublishWindow(MqttSink sink, int capacity, Action<long, st
     private async ValueTask<bool> AddToBatchWhenOldestDoneAsync(InputLine line, long number)
     {
         while (_batchLines.Count >= capacity && _batches.Count > 0) await CompleteOldestBatchAsync().ConfigureAwait(false);
+        while (TryCompleteOldestBatch()) { }   // those that ended meanwhile too, as above
         return await AddToBatchAsync(line, number).ConfigureAwait(false);
     }
 
@@ -94,6 +107,7 @@ internal sealed class PublishWindow(MqttSink sink, int capacity, Action<long, st
         _current = null;
         _currentCount = 0;
         _enqueued += count;
+        BatchesSent++;
         ValueTask publish;
         bool refusedWhole = false;
         try

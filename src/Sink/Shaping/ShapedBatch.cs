@@ -13,7 +13,8 @@ namespace ZeroDepMqtt.Sink.Shaping;
 /// </summary>
 internal sealed class ShapedBatch
 {
-    private const int ChunkBytes = 64 * 1024;
+    // One chunk holds a whole zdmqtt batch (2,048 lines) of shaped payloads up to 64 bytes, so the steady state rents none.
+    private const int ChunkBytes = 128 * 1024;
 
     private MqttOutgoingMessage[] _messages = new MqttOutgoingMessage[64];
     private readonly List<byte[]> _chunks = [];
@@ -65,8 +66,9 @@ internal sealed class ShapedBatch
 /// <summary>A small pool of <see cref="ShapedBatch"/>: a steady stream of batches reuses the same few. Thread-safe.</summary>
 internal sealed class ShapedBatchPool
 {
-    // zdmqtt publish keeps about 20 batches of 512 outstanding (its window is the client's queue plus what is in flight),
-    // so fewer would allocate a batch (its message array, its first chunk) per call in the steady state.
+    // zdmqtt publish keeps about 5 batches of 2,048 outstanding (its window is the client's queue plus what is in
+    // flight), a caller with batches of 512 about 20; fewer pooled would allocate a batch (its message array, its first
+    // chunk) per call in the steady state. Only as many as were outstanding at once are ever built.
     private const int Max = 32;
     private readonly Stack<ShapedBatch> _free = new();
 
