@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Buffers.Binary;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 
 namespace ZeroDepMqtt.Sink.Shaping;
@@ -14,11 +16,33 @@ internal sealed partial class MessageShaper
         public static readonly FlatPlan None = new([], [], null);
 
         public byte[][] Names { get; } = names;
+        // Per name of at most 8 bytes: those bytes as a little-endian word, and the mask of its length (0 when longer).
+        public (ulong Word, ulong Mask)[] Words { get; } = [.. names.Select(WordOf)];
         public int[] FieldSlots { get; } = fieldSlots;        // per field: its index in Names
         public (byte[]? Text, int Slot)[]? Topic { get; } = topic;   // per topic part: text, or a field's index in Names
     }
 
     private FlatPlan? _flatPlan;
+
+    private static (ulong, ulong) WordOf(byte[] name)
+    {
+        if (name.Length is 0 or > 8) return (0, 0);
+        Span<byte> word = stackalloc byte[8];
+        word.Clear();
+        name.CopyTo(word);
+        return (BinaryPrimitives.ReadUInt64LittleEndian(word), ulong.MaxValue >> (64 - 8 * name.Length));
+    }
+
+    // Whether the name at b[start..start+length] is names[k]: one masked word compare for a short name (the input
+    // then has 8 bytes there: the name, its closing quote and more follow), else a byte compare.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool NameIs(ReadOnlySpan<byte> b, int start, int length, byte[] name, (ulong Word, ulong Mask) word)
+    {
+        if (length != name.Length) return false;
+        if (word.Mask != 0 && start + 8 <= b.Length)
+            return (BinaryPrimitives.ReadUInt64LittleEndian(b[start..]) & word.Mask) == word.Word;
+        return b.Slice(start, length).SequenceEqual(name);
+    }
 
     // Built on first use (the options are init-only properties); a race builds the same immutable plan twice.
     private FlatPlan Flat => _flatPlan ??= BuildFlatPlan() ?? FlatPlan.None;
@@ -62,7 +86,8 @@ internal sealed partial class MessageShaper
         var names = plan.Names;
         if (s.Found.Length < names.Length) s.Found = new (int, int, JsonKind)[names.Length];
         var found = s.Found.AsSpan(0, names.Length);
-        found.Fill((-1, -1, JsonKind.Null));
+        for (int k = 0; k < found.Length; k++) found[k] = (-1, -1, JsonKind.Null);   // a few names: cheaper than Fill's call
+        var words = plan.Words;
         int i = Skip(b, 0);
         if (i >= b.Length || b[i] != '{') return false;
         i = Skip(b, i + 1);
@@ -75,10 +100,9 @@ internal sealed partial class MessageShaper
                 if (b[i] != '"') return false;
                 int end = ScanFlatString(b, i);
                 if (end < 0) return false;
-                var name = b[(i + 1)..(end - 1)];
                 int slot = -1;
                 for (int k = 0; k < names.Length; k++)
-                    if (found[k].Start < 0 && name.Length == names[k].Length && name.SequenceEqual(names[k])) { slot = k; break; }   // the first of duplicates, as Property finds
+                    if (found[k].Start < 0 && NameIs(b, i + 1, end - i - 2, names[k], words[k])) { slot = k; break; }   // the first of duplicates, as Property finds
                 i = Skip(b, end);
                 if (i >= b.Length || b[i] != ':') return false;
                 i = Skip(b, i + 1);
@@ -156,11 +180,24 @@ internal sealed partial class MessageShaper
 
     // As JsonIndex.ScanString. Names and values here are mostly a few bytes long, where a byte loop beats setting up the
     // vectorised search; a string longer than 32 bytes is left to that search.
-    private static int ScanFlatString(ReadOnlySpan<byte> b, int start)
+    internal static int ScanFlatString(ReadOnlySpan<byte> b, int start)
     {
         int limit = Math.Min(b.Length, start + 33);
         bool ascii = true;
-        for (int j = start + 1; j < limit; j++)
+        int j = start + 1;
+        // Eight bytes at a time while none is special ('"', '\', a control byte or non-ASCII): the lowest flagged
+        // byte of these bit tricks is exact, and the byte loop below takes over from it.
+        while (j + 8 <= limit)
+        {
+            ulong w = BinaryPrimitives.ReadUInt64LittleEndian(b[j..]);
+            const ulong Ones = 0x0101010101010101, High = 0x8080808080808080;
+            ulong quote = w ^ (Ones * '"'), backslash = w ^ (Ones * '\\');
+            ulong special = ((quote - Ones) & ~quote) | ((backslash - Ones) & ~backslash) | ((w - Ones * 0x20) & ~w) | w;
+            special &= High;
+            if (special != 0) { j += BitOperations.TrailingZeroCount(special) >> 3; break; }
+            j += 8;
+        }
+        for (; j < limit; j++)
         {
             byte c = b[j];
             if (c == (byte)'"') return ascii || System.Text.Unicode.Utf8.IsValid(b[(start + 1)..j]) ? j + 1 : -1;
