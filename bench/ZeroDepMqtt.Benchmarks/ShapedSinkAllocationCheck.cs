@@ -12,7 +12,7 @@ namespace ZeroDepMqtt.Benchmarks;
 /// 14's case: topic <c>t/{{.device}}</c>, <c>fields</c>), at QoS 0 to an in-process listener that accepts the
 /// connection and discards what it reads. Keeps as many publishes outstanding as <c>zdmqtt publish</c> does at QoS 0
 /// (the client's queue), and counts only the steady state (after 200,000 warm-up messages). Each one by one
-/// (<c>PublishAsync</c>) and in batches of 512 (<c>PublishManyAsync</c>, as <c>zdmqtt publish</c> hands over its lines).
+/// (<c>PublishAsync</c>) and in batches of 2,048 (<c>PublishManyAsync</c>, as <c>zdmqtt publish</c> hands over its lines).
 /// </summary>
 public static class ShapedSinkAllocationCheck
 {
@@ -59,11 +59,11 @@ public static class ShapedSinkAllocationCheck
         return perMessage;
     }
 
-    // As zdmqtt publish's batched mode: batches of 512 lines, as many outstanding as the queue holds. The lines never
+    // As zdmqtt publish's batched mode: batches of 2,048 lines, as many outstanding as the queue holds. The lines never
     // change, so one array serves every batch.
     private static async Task<double> MeasureBatches(MqttSink sink, byte[][] lines, int capacity, int warmup, int measured)
     {
-        const int size = 512;
+        const int size = 2048;
         var batch = Enumerable.Range(0, size).Select(i => (ReadOnlyMemory<byte>)lines[i & 15]).ToArray();
         var window = new Queue<ValueTask>(capacity / size);
         long before = 0;
