@@ -33,8 +33,8 @@ internal sealed partial class MessageShaper
         return (BinaryPrimitives.ReadUInt64LittleEndian(word), ulong.MaxValue >> (64 - 8 * name.Length));
     }
 
-    // Whether the name at b[start..start+length] is names[k]: one masked word compare for a short name (the input
-    // then has 8 bytes there: the name, its closing quote and more follow), else a byte compare.
+    // Whether the name at b[start..start+length] is names[k]: one masked word compare for a name of up to 8 bytes
+    // when 8 bytes of input can be read from start, else a byte compare.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool NameIs(ReadOnlySpan<byte> b, int start, int length, byte[] name, (ulong Word, ulong Mask) word)
     {
@@ -178,8 +178,8 @@ internal sealed partial class MessageShaper
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Skip(ReadOnlySpan<byte> b, int i) => i < b.Length && b[i] > (byte)' ' ? i : JsonIndex.SkipWhitespace(b, i);
 
-    // As JsonIndex.ScanString. Names and values here are mostly a few bytes long, where a byte loop beats setting up the
-    // vectorised search; a string longer than 32 bytes is left to that search.
+    // As JsonIndex.ScanString. Names and values here are mostly a few bytes long, where a word-at-a-time loop beats
+    // setting up the vectorised search; a string longer than 32 bytes is left to that search.
     internal static int ScanFlatString(ReadOnlySpan<byte> b, int start)
     {
         int limit = Math.Min(b.Length, start + 33);
