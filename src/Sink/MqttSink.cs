@@ -222,7 +222,7 @@ public sealed partial class MqttSink : IAsyncDisposable
 
         MqttSinkException NotConnectedInTime()
         {
-            string last = connecting.LastCloseError?.Message ?? "no connection attempt finished";
+            string last = (connecting.LastCloseError ?? start.LastError)?.Message ?? "no connection attempt finished";
             if (start.Verdict is { } verdict) return new MqttSinkException(SinkErrorKind.Unreachable, $"could not connect to {broker}: {verdict} (last error: {last})");
             return new MqttSinkException(SinkErrorKind.Unreachable,
                 $"could not connect to {broker} within {Seconds(limit)} s (last error: {last}){start.Hint}");
