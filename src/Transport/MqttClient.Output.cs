@@ -6,8 +6,9 @@ namespace ZeroDepMqtt.Transport;
 public sealed partial class MqttClient
 {
     // Bytes encoded but not yet handed to the socket, above which encoding pauses (the session queue holds the
-    // rest and PublishAsync waits when that is full). 128 KiB is 8 pipe segments: enough to fill large socket writes,
-    // few enough that the shared array pool keeps them all, so a steady stream allocates nothing.
+    // rest and PublishAsync waits when that is full). Each pump encodes publishes only up to it (plus one packet),
+    // so a burst of large messages cannot overshoot it. 128 KiB is 8 pipe segments: enough to fill large socket
+    // writes, few enough that the shared array pool keeps them all, so a steady stream allocates nothing.
     private const int OutputHighWater = 128 * 1024;
 
     // Above the high-water mark only control packets (acks, PUBREL, PINGREQ, DISCONNECT) are still encoded, up to this
@@ -36,7 +37,7 @@ public sealed partial class MqttClient
         if (_output is not { } output) return;
         var writer = output.Writer;
         int written;
-        if (_outputPending < OutputHighWater) written = _session.HasOutgoing ? _session.WriteOutgoing(writer, Now) : 0;
+        if (_outputPending < OutputHighWater) written = _session.HasOutgoing ? _session.WriteOutgoing(writer, Now, OutputHighWater - _outputPending) : 0;
         else if (_outputPending < OutputHighWater + ControlBudget) written = _session.HasControlOutgoing ? _session.WriteControlOutgoing(writer, Now) : 0;
         else return;
         if (written == 0) return;

@@ -64,13 +64,13 @@ public sealed partial class ClientSession
         _pingWritten = false;
     }
 
-    /// <summary>Whether <see cref="WriteOutgoing"/> would write anything now.</summary>
+    /// <summary>Whether <see cref="WriteOutgoing(System.Buffers.IBufferWriter{byte}, TimeSpan)"/> would write anything now.</summary>
     public bool HasOutgoing =>
         State switch
         {
             SessionState.Connecting => _connectPending,
             SessionState.Connected => HasControlOutgoing || ResendDue
-                || _requestsToSend.Count > 0 || (_resendPending == 0 && _queue.Head is { } h && WindowHasRoom(h.QoS, startingBatch: true) && (h.FixedId == 0 || !IdInUse(h.FixedId))),
+                || _requestsToSend.Count > 0 || (_resendPending == 0 && _queue.Head is { } h && WindowHasRoom(h.QoS, startingBatch: !_batchOpen) && (h.FixedId == 0 || !IdInUse(h.FixedId))),
             _ => false,
         };
 

@@ -10,9 +10,18 @@ public sealed partial class ClientSession
     /// then acks, re-sends, new publishes up to the in-flight window, requests, PINGREQ, and DISCONNECT last.
     /// QoS 0 publishes complete as they are written. Returns the number of packets written.
     /// </summary>
-    public int WriteOutgoing(IBufferWriter<byte> writer, TimeSpan now)
+    public int WriteOutgoing(IBufferWriter<byte> writer, TimeSpan now) => WriteOutgoing(writer, now, long.MaxValue);
+
+    /// <summary>
+    /// As <see cref="WriteOutgoing(IBufferWriter{byte}, TimeSpan)"/>, but stops writing PUBLISH packets (re-sends and new
+    /// ones) once <paramref name="publishBytes"/> bytes of them are written; the rest stay due, in order, for the next
+    /// call. At least one due PUBLISH is always written, so a budget splits a burst across calls and never stalls it.
+    /// For a caller that bounds its buffered output: a burst of large messages must not pile up in its buffers.
+    /// </summary>
+    public int WriteOutgoing(IBufferWriter<byte> writer, TimeSpan now, long publishBytes)
     {
         ArgumentNullException.ThrowIfNull(writer);
+        _publishBudget = Math.Max(1, publishBytes);
         int written = 0;
         if (State == SessionState.Connecting)
         {
@@ -101,6 +110,7 @@ public sealed partial class ClientSession
             if (!m.NeedsSend) continue;
             // In order (MQTT-4.6.0-1): a QoS 2 PUBLISH the window has no room for holds back every later one, until PUBCOMPs.
             if (m.QoS == QualityOfService.ExactlyOnce && !Qos2PublishFits) break;
+            if (_publishBudget <= 0) break;
             WritePublish(writer, m, dup: m.SentBefore);
             if (m.QoS == QualityOfService.ExactlyOnce) NoteQos2Published(m);
             m.NeedsSend = false;
@@ -116,10 +126,14 @@ public sealed partial class ClientSession
         int n = 0;
         // New publishes only after every re-send (MQTT-4.6.0-1): a re-send the QoS 2 window holds back holds them too.
         if (_resendPending > 0) return 0;
+        bool continuing = _batchOpen;
+        _batchOpen = false;
         while (_queue.Head is { } m)
         {
+            // The budget is spent: the next call continues this batch, so the window's refill rule does not split it.
+            if (_publishBudget <= 0) { _batchOpen = true; break; }
             // In order: a full window holds back what follows, QoS 0 included.
-            if (!WindowHasRoom(m.QoS, startingBatch: n == 0)) break;
+            if (!WindowHasRoom(m.QoS, startingBatch: n == 0 && !continuing)) break;
             // A caller-chosen id still held by another flow: wait for it, never reuse it (MQTT-2.3.1-2).
             if (m.FixedId != 0 && IdInUse(m.FixedId)) break;
             _queue.Remove(m);
@@ -161,9 +175,11 @@ public sealed partial class ClientSession
     // Windows below 64 refill one by one: they are small enough that batching would only add latency.
     private static int RefillBatch(int window) => window >= 64 ? window / 8 : 1;
 
-    private static void WritePublish(IBufferWriter<byte> writer, OutgoingMessage m, bool dup)
+    private void WritePublish(IBufferWriter<byte> writer, OutgoingMessage m, bool dup)
     {
-        new Publish(m.Topic, m.Payload, m.QoS, m.Retain, m.PacketId, dup).WriteTo(writer);
+        var publish = new Publish(m.Topic, m.Payload, m.QoS, m.Retain, m.PacketId, dup);
+        publish.WriteTo(writer);
+        _publishBudget -= publish.EncodedLength;
         m.SentBefore = true;
     }
 

@@ -5,7 +5,7 @@ namespace ZeroDepMqtt.Protocol.Session;
 /// <summary>
 /// The client's MQTT session as an I/O-free state machine: no sockets, timers or threads. The caller feeds it
 /// connection changes, received frames, the current time and publish/subscribe requests; it answers with
-/// bytes to send (<see cref="WriteOutgoing"/>), events (<see cref="TryGetEvent"/>) and a deadline
+/// bytes to send (<see cref="WriteOutgoing(System.Buffers.IBufferWriter{byte}, TimeSpan)"/>), events (<see cref="TryGetEvent"/>) and a deadline
 /// (<see cref="NextDeadline"/>). Not thread-safe: one caller at a time.
 /// </summary>
 /// <remarks>
@@ -34,6 +34,8 @@ public sealed partial class ClientSession
     private readonly HashSet<ushort> _orphanReleases = new();   // ids given up by FailAll after PUBREC; see FailAll
     private long _sequence;
     private ushort _lastPacketId;
+    private long _publishBudget;   // PUBLISH bytes the current WriteOutgoing call may still write
+    private bool _batchOpen;       // the last WriteOutgoing call stopped at its budget mid-batch
 
     /// <summary>Creates a session.</summary>
     /// <exception cref="ArgumentException">Options that no CONNECT could carry (see <see cref="Connect.WriteTo"/>), or a window outside 1–65,535.</exception>

@@ -165,4 +165,50 @@ public class ClientSessionWindowTests
         foreach (var p in first.Skip(8)) b.PubAck(p.PacketId);
         Assert.Equal(28, b.Flush().Count);
     }
+
+    [Fact]
+    public void A_publish_budget_splits_a_burst_across_writes_in_order_and_never_stalls_it()
+    {
+        var b = new FakeBroker(FakeBroker.Options(maxInFlight: 64));
+        b.Connect();
+        for (int i = 0; i < 40; i++) b.Publish(i, i % 3 == 0 ? Q0 : Q1);
+        int one = FakeBroker.EncodedLength(new Sent(PacketType.Publish, 1, Q1, Topic: FakeBroker.Topic.ToString(), Payload: new byte[4]));
+        var tags = new List<int>();
+        int writes = 0;
+        while (b.Session.HasOutgoing)
+        {
+            // Room for two and a half packets: the write stops after the one that spends the budget.
+            var sent = b.Flush(publishBytes: one * 5 / 2);
+            Assert.InRange(sent.Count, 1, 3);
+            tags.AddRange(sent.Select(p => p.Tag));
+            writes++;
+        }
+        Assert.Equal(Enumerable.Range(0, 40), tags);
+        Assert.True(writes >= 14, $"{writes} writes");   // 40 packets, at most 3 a write
+        Assert.Equal(0, b.Session.QueuedCount);
+    }
+
+    [Fact]
+    public void A_budget_stop_does_not_end_the_batch_so_a_burst_still_fills_the_whole_window()
+    {
+        // A window of 64 starts a new batch only with an eighth of it free (see WindowHasRoom); a write the budget
+        // stopped continues its batch, so the burst fills all 64 and does not stall at 57 until 8 acks come.
+        var b = new FakeBroker(FakeBroker.Options(maxInFlight: 64));
+        b.Connect();
+        for (int i = 0; i < 70; i++) b.Publish(i, Q1);
+        int one = FakeBroker.EncodedLength(new Sent(PacketType.Publish, 1, Q1, Topic: FakeBroker.Topic.ToString(), Payload: new byte[4]));
+        while (b.Session.HasOutgoing) Assert.NotEmpty(b.Flush(publishBytes: one * 10));
+        Assert.Equal((64, 6), (b.Session.InFlightCount, b.Session.QueuedCount));
+    }
+
+    [Fact]
+    public void A_budget_of_zero_still_writes_one_publish()
+    {
+        var b = new FakeBroker();
+        b.Connect();
+        b.Publish(0, Q1);
+        b.Publish(1, Q1);
+        Assert.Equal([0], b.Flush(publishBytes: 0).Select(p => p.Tag));
+        Assert.Equal([1], b.Flush(publishBytes: 0).Select(p => p.Tag));
+    }
 }

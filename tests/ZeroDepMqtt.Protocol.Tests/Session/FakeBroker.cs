@@ -69,10 +69,13 @@ internal sealed class FakeBroker
         => Assert.True(Session.TryPublish(Topic, PayloadOf(tag), qos, retain, tag), $"publish {tag} refused");
 
     /// <summary>Calls WriteOutgoing and decodes everything written.</summary>
-    public List<Sent> Flush()
+    public List<Sent> Flush() => Flush(publishBytes: null);
+
+    /// <summary>Calls WriteOutgoing with a PUBLISH byte budget (null: none) and decodes everything written.</summary>
+    public List<Sent> Flush(long? publishBytes)
     {
         _out.ResetWrittenCount();
-        int n = Session.WriteOutgoing(_out, Now);
+        int n = publishBytes is long budget ? Session.WriteOutgoing(_out, Now, budget) : Session.WriteOutgoing(_out, Now);
         var sent = Decode(_out.WrittenMemory, Session.Options.Version);
         Assert.Equal(n, sent.Count);
         return sent;
@@ -156,6 +159,10 @@ internal sealed class FakeBroker
         PubAck(p.PacketId);
         return p.PacketId;
     }
+
+    /// <summary>The encoded length of a decoded PUBLISH, as the session counted it against a budget.</summary>
+    public static int EncodedLength(Sent p)
+        => new P.Publish(TopicName.Create(p.Topic!), p.Payload, p.QoS, p.Retain, p.PacketId, p.Dup).EncodedLength;
 
     public static List<Sent> Decode(ReadOnlyMemory<byte> bytes, MqttProtocolVersion version)
     {

@@ -8,7 +8,7 @@ namespace ZeroDepMqtt.Protocol.Tests.Session;
 public enum OpKind
 {
     Publish,        // TryPublish at QoS Arg % 3
-    Write,          // WriteOutgoing; the packets travel towards the broker
+    Write,          // WriteOutgoing (Arg % 3 != 0: with a PUBLISH budget of Arg % 40 bytes); the packets travel towards the broker
     Deliver,        // the broker processes the oldest packet in transit
     Answer,         // the broker sends one of its pending answers, picked by Arg (any order)
     Drop,           // a packet in transit is lost, picked by Arg
@@ -94,7 +94,7 @@ internal sealed class SessionModel
                 if (accepted) _oracle.Accepted(tag, qos);
                 break;
             case OpKind.Write:
-                Write();
+                Write(op.Arg % 3 == 0 ? null : op.Arg % 40);
                 break;
             case OpKind.Deliver:
                 if (_inTransit.Count > 0) { var p = _inTransit[0]; _inTransit.RemoveAt(0); BrokerReceives(p); }
@@ -162,11 +162,21 @@ internal sealed class SessionModel
         _answers.Clear();
     }
 
-    private void Write()
+    private void Write(long? publishBytes = null)
     {
         var connectedBefore = Session.State == SessionState.Connected;
-        var sent = _b.Flush();
+        bool due = Session.HasOutgoing;
+        var sent = _b.Flush(publishBytes);
         if (!connectedBefore) Assert.Empty(sent);
+        // Something due is always written, budget or not: a budget splits a burst, it never stalls one.
+        if (due) Assert.NotEmpty(sent);
+        if (publishBytes is long budget)
+        {
+            // Every PUBLISH but the last fits the budget: a write stops at the first one that finds it spent.
+            var lengths = sent.Where(p => p.Type == PacketType.Publish).Select(FakeBroker.EncodedLength).ToList();
+            Assert.True(lengths.Count <= 1 || lengths.Take(lengths.Count - 1).Sum() < Math.Max(1, budget),
+                $"{lengths.Count} publishes of {lengths.Sum()} bytes in one write with a budget of {budget}");
+        }
         foreach (var p in sent)
         {
             switch (p.Type)
