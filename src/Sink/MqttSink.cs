@@ -157,7 +157,7 @@ public sealed partial class MqttSink : IAsyncDisposable
 
     private void OnForwardFault(Exception e)
         => _cacheFault ??= e as MqttSinkException ?? new MqttSinkException(SinkErrorKind.Unreachable,
-            $"no connection to {Settings.Broker}: {(e is MqttClientException ? _client.LastCloseError?.Message ?? e.Message : e.Message)}", e);
+            $"no connection to {Settings.Broker}: {(e is MqttClientException ? _client.LastConnectionError?.Message ?? e.Message : e.Message)}", e);
 
     private ValueTask ConnectCoreAsync(CancellationToken cancellationToken) => ConnectCoreAsync(cancellationToken, _runtime.DiscardPreviousSession);
 
@@ -222,7 +222,7 @@ public sealed partial class MqttSink : IAsyncDisposable
 
         MqttSinkException NotConnectedInTime()
         {
-            string last = (connecting.LastCloseError ?? start.LastError)?.Message ?? "no connection attempt finished";
+            string last = connecting.LastConnectionError?.Message ?? "no connection attempt finished";
             if (start.Verdict is { } verdict) return new MqttSinkException(SinkErrorKind.Unreachable, $"could not connect to {broker}: {verdict} (last error: {last})");
             return new MqttSinkException(SinkErrorKind.Unreachable,
                 $"could not connect to {broker} within {Seconds(limit)} s (last error: {last}){start.Hint}");
@@ -340,7 +340,6 @@ public sealed partial class MqttSink : IAsyncDisposable
     {
         Interlocked.Exchange(ref _state, Completing);
         if (_cache is not null) return await CompleteCachedAsync(_cache).ConfigureAwait(false);
-        var before = _client.LastCloseError;
         await FlushBatchAsync().ConfigureAwait(false);
         try
         {
@@ -351,7 +350,7 @@ public sealed partial class MqttSink : IAsyncDisposable
             // Whatever stopped the disconnect, the counts below tell what was delivered.
         }
         var after = _client.LastCloseReason;
-        var lastError = _client.LastCloseError ?? before;
+        var lastError = _client.LastConnectionError;
         _watch.Dispose();
         long sent = _client.Metrics.Published, acknowledged = _client.Metrics.Acknowledged;
         await _client.DisposeAsync().ConfigureAwait(false);

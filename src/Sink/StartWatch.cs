@@ -18,18 +18,11 @@ internal sealed class StartWatch(BrokerAddress broker, CancellationTokenSource g
     /// <summary>Why the start was ended early, or null.</summary>
     public string? Verdict { get; private set; }
 
-    /// <summary>The error of the last attempt that ended with one. The client's own <see cref="MqttClient.LastCloseError"/>
-    /// is overwritten (with none) when the start is given up during an attempt and the client is disposed.</summary>
-    public Exception? LastError => Volatile.Read(ref _lastError);
-
-    private Exception? _lastError;
-
     /// <summary>"; is this a TLS port? …" when the last attempts looked like one, else "".</summary>
     public string Hint => _hint is null ? "" : $"; {_hint}";
 
     public void OnConnectionLost(MqttCloseReason reason, Exception? error)
     {
-        if (error is not null) Volatile.Write(ref _lastError, error);
         if (reason == MqttCloseReason.ProtocolError)
         {
             _closedAfterConnect = 0;

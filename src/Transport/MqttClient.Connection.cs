@@ -278,7 +278,7 @@ public sealed partial class MqttClient
         }
         catch (Exception e)
         {
-            lock (_gate) _lastCloseError = e;
+            lock (_gate) _lastCloseError = _lastConnectionError = e;
             GiveUp(new MqttClientException(MqttCloseReason.ProtocolError, $"internal error in the connection supervisor: {e.GetType().Name}: {e.Message}", e));
         }
     }

@@ -10,6 +10,7 @@ public sealed partial class MqttClient
     private Func<Exception>? _pendingFailure;                    // while failing everything: the error each pending publish gets
     private MqttCloseReason _lastCloseReason;
     private Exception? _lastCloseError;
+    private Exception? _lastConnectionError;   // the last non-null _lastCloseError; see LastConnectionError
     private TaskCompletionSource? _connectedOnce;                // the first accepted CONNACK, or the reason there was none
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _disposal;
@@ -114,6 +115,7 @@ public sealed partial class MqttClient
     {
         _lastCloseReason = reason;
         _lastCloseError = error;
+        if (error is not null) _lastConnectionError = error;
         if (_state == MqttClientState.Connected) _state = MqttClientState.Reconnecting;
     }
 

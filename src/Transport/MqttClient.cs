@@ -94,6 +94,12 @@ public sealed partial class MqttClient : IAsyncDisposable
     /// <summary>The error that ended the last connection, if any (never contains a password).</summary>
     public Exception? LastCloseError { get { lock (_gate) return _lastCloseError; } }
 
+    /// <summary>The error of the last connection or connection attempt that failed (never contains a password); null
+    /// until one failed. Unlike <see cref="LastCloseError"/> it is kept when a later end has no error: a close the
+    /// client causes itself (<see cref="DisconnectAsync"/>, disposing, even during an attempt) does not erase why the
+    /// connections before it failed. What to report when giving up.</summary>
+    public Exception? LastConnectionError { get { lock (_gate) return _lastConnectionError; } }
+
     /// <summary>QoS 1/2 publishes awaiting acknowledgement.</summary>
     public int InFlightCount { get { lock (_gate) return _session.InFlightCount; } }
 

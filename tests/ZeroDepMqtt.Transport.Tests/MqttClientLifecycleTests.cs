@@ -53,6 +53,27 @@ public sealed class MqttClientLifecycleTests(ITestOutputHelper output) : IDispos
     }
 
     [Fact]
+    public async Task Disposing_during_an_attempt_keeps_the_error_of_the_attempt_before_in_LastConnectionError()
+    {
+        await using var broker = new ScriptedBroker();
+        var client = new MqttClient(Options(broker, "life-err") with { Reconnect = new ReconnectOptions { InitialDelay = TimeSpan.FromMilliseconds(10) } });
+        var connecting = client.ConnectAsync().AsTask();
+        (await broker.AcceptConnectAsync()).Dispose();   // the first attempt fails: closed right after CONNECT
+        using var second = await broker.AcceptConnectAsync();   // the next one is never answered
+        var failed = client.LastConnectionError;
+        Assert.NotNull(failed);
+        output.WriteLine(failed.Message);
+
+        await client.DisposeAsync();
+        await Assert.ThrowsAnyAsync<Exception>(() => connecting.Within(Short, "ConnectAsync ended"));
+        // The attempt under way ended without an error of its own (the client ended it), and that erased LastCloseError;
+        // what the connections failed with is still there to report.
+        Assert.Equal(MqttCloseReason.Disposed, client.LastCloseReason);
+        Assert.Null(client.LastCloseError);
+        Assert.Same(failed, client.LastConnectionError);
+    }
+
+    [Fact]
     public async Task B_DisconnectAsync_while_the_first_ConnectAsync_waits_for_CONNACK_fails_that_ConnectAsync()
     {
         await using var broker = new ScriptedBroker();
